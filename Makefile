@@ -1,0 +1,55 @@
+# searchops.snapshots — every command a developer or CI needs.
+#   make test         install everything, start the local stack, run lint, sanity, unit and integration tests
+#   make stack-up     start the local stack (OpenSearch + moto); make stack-down stops it
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: test venv system-deps lint sanity unit integration pytest stack-up stack-down stack-status stack-logs clean
+
+test: venv lint sanity stack-up pytest
+
+system-deps:
+	@tools/system-deps.sh
+
+venv: system-deps $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+lint: venv
+	ruff check .
+	ruff format --check .
+	ansible-lint
+
+sanity: venv
+	tools/sanity.sh
+
+unit: venv
+	pytest tests/unit
+
+integration: venv stack-up
+	pytest tests/integration
+
+# unit and integration in one run, so one pytest summary closes the output
+pytest: venv
+	pytest tests/unit tests/integration
+
+stack-up: venv
+	$(PY) tools/stack.py up
+
+stack-down:
+	$(PY) tools/stack.py down
+
+stack-status:
+	$(PY) tools/stack.py status
+
+stack-logs:
+	$(PY) tools/stack.py logs
+
+clean: stack-down
+	rm -rf .stack

@@ -1,0 +1,105 @@
+"""Unit tests of the local stack script's logic (tools/stack.py); no processes started."""
+
+import importlib.util
+import os
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+spec = importlib.util.spec_from_file_location("stack", ROOT / "tools" / "stack.py")
+stack = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(stack)
+
+
+def test_version_comes_from_the_pom():
+    assert stack.opensearch_version().startswith("3.")
+
+
+def test_plugin_zip_leaves_out_jars_the_node_already_has(tmp_path):
+    dl, lib = tmp_path / "dl", tmp_path / "lib"
+    dl.mkdir()
+    lib.mkdir()
+    for name in (
+        "repository-s3-9.9.9.jar",
+        "s3-2.32.29.jar",
+        "jackson-core-2.21.2.jar",
+        "netty-codec-4.2.12.Final.jar",
+    ):
+        (dl / name).write_bytes(b"jar")
+    # the node ships another version of jackson-core: the plugin must not bundle its own
+    (lib / "jackson-core-2.20.0.jar").write_bytes(b"jar")
+
+    path = stack.assemble_plugin(dl, lib, "9.9.9")
+
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        descriptor = zf.read("plugin-descriptor.properties").decode()
+    assert names == {
+        "plugin-descriptor.properties",
+        "plugin-security.policy",
+        "repository-s3-9.9.9.jar",
+        "s3-2.32.29.jar",
+        "netty-codec-4.2.12.Final.jar",
+    }
+    assert "version=9.9.9" in descriptor and "opensearch.version=9.9.9" in descriptor
+    assert "classname=org.opensearch.repositories.s3.S3RepositoryPlugin" in descriptor
+
+
+def fake_jdk(root, name, version):
+    home = root / name
+    (home / "bin").mkdir(parents=True)
+    (home / "bin" / "java").write_text("")
+    (home / "release").write_text(f'JAVA_VERSION="{version}"\n')
+    return str(home)
+
+
+def test_find_java_takes_the_first_jdk_new_enough(tmp_path, monkeypatch):
+    old = fake_jdk(tmp_path, "old", "17.0.15")
+    new = fake_jdk(tmp_path, "new", "25.0.3")
+    monkeypatch.setenv("OPENSEARCH_JAVA_HOME", old)
+    monkeypatch.setenv("JAVA_HOME", new)
+    assert stack.find_java() == new
+
+
+def test_find_java_says_what_to_set_when_none_fits(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENSEARCH_JAVA_HOME", fake_jdk(tmp_path, "old", "17.0.15"))
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setattr(stack, "Path", lambda p: tmp_path / "none" if p == "/usr/lib/jvm" else Path(p))
+    with pytest.raises(stack.StackError, match="OPENSEARCH_JAVA_HOME"):
+        stack.find_java()
+
+
+def test_stale_pid_file_means_not_running(tmp_path, monkeypatch):
+    monkeypatch.setattr(stack, "PIDS", tmp_path)
+    child = os.fork()
+    if child == 0:
+        os._exit(0)
+    os.waitpid(child, 0)
+    (tmp_path / "ghost.pid").write_text(str(child))
+    assert stack.running_pid("ghost") is None
+    assert not (tmp_path / "ghost.pid").exists()
+
+
+def test_exited_child_is_not_reported_running(tmp_path, monkeypatch):
+    """A child that died during start-up is a zombie until reaped; it must not count as running."""
+    monkeypatch.setattr(stack, "PIDS", tmp_path)
+    monkeypatch.setattr(stack, "LOGS", tmp_path / "logs")
+    pid = stack.spawn("quick", ["true"])
+    deadline = time.monotonic() + 10
+    while stack.running_pid("quick") == pid and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert stack.running_pid("quick") is None
+
+
+def test_own_running_process_is_reported(tmp_path, monkeypatch):
+    monkeypatch.setattr(stack, "PIDS", tmp_path)
+    monkeypatch.setattr(stack, "LOGS", tmp_path / "logs")
+    pid = stack.spawn("sleeper", ["sleep", "30"])
+    try:
+        assert stack.running_pid("sleeper") == pid
+    finally:
+        assert stack.stop("sleeper")
+    assert stack.running_pid("sleeper") is None

@@ -1,0 +1,408 @@
+"""The local stack: an OpenSearch node with repository-s3 and a moto server, on loopback.
+
+    python tools/stack.py up       fetch what is missing, start what is not running, wait until ready
+    python tools/stack.py down     stop only the processes this script started (pid files)
+    python tools/stack.py status   what runs, where
+    python tools/stack.py logs     print the tail of every log
+
+Downloads are cached under .cache/ (or $SEARCHOPS_CACHE); the running stack keeps its
+data, logs and pid files under .stack/ (or $SEARCHOPS_STACK). Both are ignored by git.
+After `up`, .stack/endpoints.json tells tests and playbooks where everything listens.
+Why the node is OpenSearch 3.x and how the plugin zip is assembled: docs/design.md.
+"""
+
+import argparse
+import json
+import os
+import pwd
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+POM = ROOT / "tools" / "stack" / "pom.xml"
+CACHE = Path(os.environ.get("SEARCHOPS_CACHE", ROOT / ".cache"))
+STATE = Path(os.environ.get("SEARCHOPS_STACK", ROOT / ".stack"))
+LOGS = STATE / "logs"
+PIDS = STATE / "pids"
+
+HOST = "127.0.0.1"
+MOTO_PORT = int(os.environ.get("SEARCHOPS_MOTO_PORT", "5000"))
+OPENSEARCH_PORT = int(os.environ.get("SEARCHOPS_OPENSEARCH_PORT", "9200"))
+OPENSEARCH_TRANSPORT_PORT = OPENSEARCH_PORT + 100
+HEAP = os.environ.get("SEARCHOPS_OPENSEARCH_HEAP", "768m")
+REGION = "us-east-1"
+# Keys the OpenSearch node's S3 client signs with. moto's S3 accepts any key; these are
+# not AWS credentials and protect nothing.
+S3_CLIENT_KEYS = {"access_key": "searchops-local", "secret_key": "searchops-local-secret"}
+MIN_JAVA = 21
+SERVICE_USER = "searchops"
+START_TIMEOUT = float(os.environ.get("SEARCHOPS_START_TIMEOUT", "240"))
+
+
+class StackError(Exception):
+    pass
+
+
+def log(msg):
+    print(f"[stack] {msg}", flush=True)
+
+
+def opensearch_version():
+    ns = {"m": "http://maven.apache.org/POM/4.0.0"}
+    return ET.parse(POM).getroot().find("m:properties/m:opensearch.version", ns).text
+
+
+def http_get(url, timeout=5.0):
+    """GET url; return (status, body) or (None, reason) when nothing answered."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()
+    except (urllib.error.URLError, OSError) as err:
+        return None, str(getattr(err, "reason", err))
+
+
+# ---------------------------------------------------------------- downloads
+
+
+def fetch(version):
+    """Download the distribution zip and the plugin's jars with Maven into the cache."""
+    dest = CACHE / "dl" / f"opensearch-{version}"
+    marker = dest / ".complete"
+    if marker.exists():
+        return dest
+    if not shutil.which("mvn"):
+        raise StackError("mvn not found: install Maven (Debian: apt-get install maven)")
+    log(f"fetching OpenSearch {version} and repository-s3 from Maven Central into {dest}")
+    shutil.rmtree(dest, ignore_errors=True)
+    cmd = [
+        "mvn",
+        "-B",
+        "-q",
+        "-f",
+        str(POM),
+        f"-Dmaven.repo.local={CACHE / 'm2'}",
+        "dependency:copy-dependencies",
+        f"-DoutputDirectory={dest}",
+        "-DincludeScope=runtime",
+    ]
+    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise StackError(f"Maven could not fetch the stack:\n{result.stdout}\n{result.stderr}")
+    marker.touch()
+    return dest
+
+
+def find_java():
+    """A JDK >= MIN_JAVA: $OPENSEARCH_JAVA_HOME, then $JAVA_HOME, then /usr/lib/jvm/*."""
+    candidates = [os.environ.get("OPENSEARCH_JAVA_HOME"), os.environ.get("JAVA_HOME")]
+    candidates += sorted(str(p) for p in Path("/usr/lib/jvm").glob("*") if p.is_dir())
+    for home in filter(None, candidates):
+        release = Path(home) / "release"
+        if not (Path(home) / "bin" / "java").exists() or not release.exists():
+            continue
+        match = re.search(r'JAVA_VERSION="(\d+)', release.read_text())
+        if match and int(match.group(1)) >= MIN_JAVA:
+            return home
+    raise StackError(
+        f"OpenSearch {opensearch_version()} needs Java {MIN_JAVA} or newer and none was found: "
+        "set OPENSEARCH_JAVA_HOME to a JDK 21+ home"
+    )
+
+
+def assemble_plugin(dl, node_lib, version):
+    """Build the repository-s3 plugin zip from its published jar and the jars its POM lists.
+
+    Jars the node already ships in lib/ are left out: OpenSearch refuses a plugin whose
+    jars duplicate classes of the core class path ("jar hell").
+    """
+    zip_path = dl / f"repository-s3-{version}-plugin.zip"
+    if zip_path.exists():
+        return zip_path
+
+    def artifact(jar_name):
+        return re.sub(r"-\d[\w.\-]*\.jar$", "", jar_name)
+
+    core = {artifact(p.name) for p in node_lib.glob("*.jar")}
+    jars = sorted(p for p in dl.glob("*.jar") if artifact(p.name) not in core)
+    here = ROOT / "tools" / "stack" / "repository-s3"
+    descriptor = (here / "plugin-descriptor.properties").read_text().replace("@VERSION@", version)
+    tmp = zip_path.with_suffix(".tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("plugin-descriptor.properties", descriptor)
+        zf.write(here / "plugin-security.policy", "plugin-security.policy")
+        for jar in jars:
+            zf.write(jar, jar.name)
+    tmp.rename(zip_path)
+    return zip_path
+
+
+# ---------------------------------------------------------------- processes
+
+
+def pid_file(name):
+    return PIDS / f"{name}.pid"
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+        # A child of this very process that exited stays a zombie until reaped.
+        return os.waitpid(pid, os.WNOHANG)[0] != pid
+    except ChildProcessError:
+        return True  # alive, and started by an earlier invocation
+    except ProcessLookupError:
+        return False
+
+
+def running_pid(name):
+    """The pid recorded for name when that process is still alive, else None."""
+    path = pid_file(name)
+    if not path.exists():
+        return None
+    pid = int(path.read_text().strip())
+    if alive(pid):
+        return pid
+    path.unlink()
+    return None
+
+
+def service_user():
+    """The unprivileged user OpenSearch runs as when this script runs as root.
+
+    OpenSearch refuses to start as root; CI and fresh machines run everything as root.
+    """
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam(SERVICE_USER)
+    except KeyError:
+        run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVICE_USER], None)
+    return SERVICE_USER
+
+
+def give_to(user, *paths):
+    for path in paths:
+        path.mkdir(parents=True, exist_ok=True)
+        shutil.chown(path, user, user)
+        for sub in path.rglob("*"):
+            shutil.chown(sub, user, user)
+
+
+def spawn(name, cmd, env=None, cwd=None, user=None):
+    PIDS.mkdir(parents=True, exist_ok=True)
+    LOGS.mkdir(parents=True, exist_ok=True)
+    out = open(LOGS / f"{name}.out", "ab")  # noqa: SIM115 - owned by the child from here on
+    proc = subprocess.Popen(
+        cmd,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        cwd=cwd,
+        start_new_session=True,
+        user=user,
+        group=user,
+        extra_groups=[] if user else None,
+    )
+    pid_file(name).write_text(str(proc.pid))
+    return proc.pid
+
+
+def stop(name, timeout=60):
+    pid = running_pid(name)
+    if pid is None:
+        return False
+    log(f"stopping {name} (pid {pid})")
+    os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while alive(pid):
+        if time.monotonic() > deadline:
+            os.killpg(pid, signal.SIGKILL)
+            break
+        time.sleep(0.1)
+    pid_file(name).unlink(missing_ok=True)
+    return True
+
+
+def wait_ready(name, check, timeout):
+    """Poll check() until it returns True; fail with the process's log when it dies or times out."""
+    deadline = time.monotonic() + timeout
+    delay = 0.1
+    while time.monotonic() < deadline:
+        if check():
+            return
+        if running_pid(name) is None:
+            raise StackError(f"{name} exited during start-up:\n{tail(name)}")
+        time.sleep(delay)
+        delay = min(delay * 1.5, 2.0)
+    raise StackError(f"{name} not ready after {timeout:.0f}s:\n{tail(name)}")
+
+
+def tail(name, lines=60):
+    texts = []
+    for path in [LOGS / f"{name}.out", *sorted((LOGS / name).glob("*.log"))]:
+        if path.is_file():
+            content = path.read_text(errors="replace").splitlines()[-lines:]
+            texts.append(f"==> {path} <==\n" + "\n".join(content))
+    return "\n".join(texts) or f"(no log for {name} under {LOGS})"
+
+
+# ---------------------------------------------------------------- services
+
+
+def moto_up():
+    url = f"http://{HOST}:{MOTO_PORT}"
+    if running_pid("moto") is None:
+        if http_get(f"{url}/moto-api/")[0] is not None:
+            raise StackError(f"port {MOTO_PORT} is taken by a process this script did not start")
+        moto = Path(sys.executable).parent / "moto_server"
+        if not moto.exists():
+            raise StackError(f"{moto} not found: run `make venv` first")
+        log(f"starting moto server on {url}")
+        spawn("moto", [str(moto), "-H", HOST, "-p", str(MOTO_PORT)])
+    wait_ready("moto", lambda: http_get(f"{url}/moto-api/")[0] == 200, 60)
+    return url
+
+
+def opensearch_install(version):
+    """Unpack the node, install the assembled plugin, write config and keystore (once)."""
+    home = STATE / f"opensearch-{version}"
+    if (home / ".installed").exists():
+        return home
+    dl = fetch(version)
+    java = find_java()
+    shutil.rmtree(home, ignore_errors=True)
+    STATE.mkdir(parents=True, exist_ok=True)
+    log(f"installing OpenSearch {version} into {home}")
+    with zipfile.ZipFile(dl / f"opensearch-{version}.zip") as zf:
+        zf.extractall(STATE)
+    for script in list((home / "bin").iterdir()) + [home / "agent"]:
+        if script.is_file():
+            script.chmod(0o755)
+    env = dict(os.environ, OPENSEARCH_JAVA_HOME=java, OPENSEARCH_PATH_CONF=str(home / "config"))
+    plugin = assemble_plugin(dl, home / "lib", version)
+    run([str(home / "bin" / "opensearch-plugin"), "install", "--batch", plugin.as_uri()], env)
+
+    (STATE / "fs-repo").mkdir(exist_ok=True)
+    config = {
+        "cluster.name": "searchops-local",
+        "node.name": "node-1",
+        "network.host": HOST,
+        "http.port": OPENSEARCH_PORT,
+        "transport.port": OPENSEARCH_TRANSPORT_PORT,
+        "discovery.type": "single-node",
+        "path.data": str(STATE / "data" / "opensearch"),
+        "path.logs": str(LOGS / "opensearch"),
+        "path.repo": [str(STATE / "fs-repo")],
+        # The tests fill and empty the disk quickly; watermarks would make shards unassigned.
+        "cluster.routing.allocation.disk.threshold_enabled": False,
+        "s3.client.default.endpoint": f"{HOST}:{MOTO_PORT}",
+        "s3.client.default.protocol": "http",
+        "s3.client.default.path_style_access": True,
+        "s3.client.default.region": REGION,
+    }
+    (home / "config" / "opensearch.yml").write_text(
+        "# Written by tools/stack.py\n" + "".join(f"{k}: {json.dumps(v)}\n" for k, v in config.items())
+    )
+    (home / "config" / "jvm.options.d" / "heap.options").write_text(f"-Xms{HEAP}\n-Xmx{HEAP}\n")
+    keystore = str(home / "bin" / "opensearch-keystore")
+    run([keystore, "create"], env)
+    for key, value in S3_CLIENT_KEYS.items():
+        run([keystore, "add", "--stdin", "--force", f"s3.client.default.{key}"], env, value)
+    (home / ".installed").touch()
+    return home
+
+
+def run(cmd, env, stdin=None):
+    result = subprocess.run(cmd, env=env, input=stdin, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise StackError(f"{' '.join(cmd)} failed:\n{result.stdout}\n{result.stderr}")
+
+
+def opensearch_up(version):
+    url = f"http://{HOST}:{OPENSEARCH_PORT}"
+    if running_pid("opensearch") is None:
+        if http_get(url)[0] is not None:
+            raise StackError(f"port {OPENSEARCH_PORT} is taken by a process this script did not start")
+        home = opensearch_install(version)
+        env = dict(
+            os.environ,
+            OPENSEARCH_JAVA_HOME=find_java(),
+            OPENSEARCH_PATH_CONF=str(home / "config"),
+        )
+        env.pop("JAVA_TOOL_OPTIONS", None)
+        user = service_user()
+        if user:
+            give_to(user, home, STATE / "data" / "opensearch", LOGS / "opensearch", STATE / "fs-repo")
+        log(f"starting OpenSearch {version} on {url}" + (f" as user {user}" if user else ""))
+        spawn("opensearch", [str(home / "bin" / "opensearch")], env=env, cwd=home, user=user)
+
+    def healthy():
+        return http_get(f"{url}/_cluster/health?wait_for_status=yellow&timeout=2s", timeout=5)[0] == 200
+
+    wait_ready("opensearch", healthy, START_TIMEOUT)
+    return url
+
+
+def up():
+    started = time.monotonic()
+    version = opensearch_version()
+    endpoints = {"moto": moto_up(), "opensearch": opensearch_up(version), "region": REGION}
+    endpoints["opensearch_version"] = json.loads(http_get(endpoints["opensearch"])[1])["version"]["number"]
+    (STATE / "endpoints.json").write_text(json.dumps(endpoints, indent=2) + "\n")
+    log(
+        f"ready in {time.monotonic() - started:.1f}s: OpenSearch {endpoints['opensearch_version']} "
+        f"at {endpoints['opensearch']}, moto at {endpoints['moto']}; logs in {LOGS}"
+    )
+    return endpoints
+
+
+def down():
+    stopped = [name for name in ("opensearch", "moto") if stop(name)]
+    (STATE / "endpoints.json").unlink(missing_ok=True)
+    log(f"stopped: {', '.join(stopped) or 'nothing was running'}")
+
+
+def status():
+    for name in ("moto", "opensearch"):
+        pid = running_pid(name)
+        print(f"{name:12} {'running, pid ' + str(pid) if pid else 'stopped'}")
+    endpoints = STATE / "endpoints.json"
+    if endpoints.exists():
+        print(endpoints.read_text(), end="")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=["up", "down", "status", "logs", "fetch"])
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "up":
+            up()
+        elif args.command == "down":
+            down()
+        elif args.command == "status":
+            status()
+        elif args.command == "logs":
+            print("\n".join(tail(name) for name in ("moto", "opensearch")))
+        elif args.command == "fetch":
+            fetch(opensearch_version())
+    except StackError as err:
+        print(f"[stack] error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
