@@ -103,3 +103,11 @@ def test_own_running_process_is_reported(tmp_path, monkeypatch):
     finally:
         assert stack.stop("sleeper")
     assert stack.running_pid("sleeper") is None
+
+
+def test_start_failure_reports_the_log(tmp_path, monkeypatch):
+    monkeypatch.setattr(stack, "PIDS", tmp_path)
+    monkeypatch.setattr(stack, "LOGS", tmp_path / "logs")
+    stack.spawn("broken", ["sh", "-c", "echo cannot bind to port; exit 3"])
+    with pytest.raises(stack.StackError, match="(?s)broken exited during start-up.*cannot bind to port"):
+        stack.wait_ready("broken", lambda: False, timeout=30)
