@@ -5,17 +5,19 @@ for the next run; each fixture removes what its test created.
 """
 
 import json
+import os
 import shutil
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import boto3
 import pytest
-import requests
+
+from tests.integration.helpers import Ansible, OpenSearch, report, unique
 
 ROOT = Path(__file__).resolve().parents[2]
+STATE = Path(os.environ.get("SEARCHOPS_STACK", ROOT / ".stack"))
 
 pytestmark = pytest.mark.integration
 
@@ -28,22 +30,13 @@ def stack(request):
     )
     if result.returncode != 0:
         pytest.fail(f"the local stack did not start:\n{result.stdout}\n{result.stderr}", pytrace=False)
-    endpoints = json.loads((ROOT / ".stack" / "endpoints.json").read_text())
+    endpoints = json.loads((STATE / "endpoints.json").read_text())
     report(
         request,
         f"local stack: OpenSearch {endpoints['opensearch_version']} at {endpoints['opensearch']}, "
         f"moto at {endpoints['moto']}",
     )
     return endpoints
-
-
-def report(request, text):
-    """Show text in the test run's output (outside pytest's capture)."""
-    capture = request.config.pluginmanager.getplugin("capturemanager")
-    reporter = request.config.pluginmanager.getplugin("terminalreporter")
-    with capture.global_and_fixture_disabled():
-        reporter.write_line("")
-        reporter.write_line(text)
 
 
 @pytest.fixture(scope="session")
@@ -58,27 +51,9 @@ def s3(stack):
     )
 
 
-class OpenSearch:
-    """Plain HTTP to the local node; raises on unexpected statuses so tests fail loudly."""
-
-    def __init__(self, url):
-        self.url = url
-        self.session = requests.Session()
-
-    def request(self, method, path, expect=(200,), **kwargs):
-        response = self.session.request(method, f"{self.url}/{path.lstrip('/')}", timeout=120, **kwargs)
-        if response.status_code not in expect:
-            raise AssertionError(f"{method} {path} -> {response.status_code}: {response.text}")
-        return response.json() if response.content else None
-
-
 @pytest.fixture(scope="session")
 def opensearch(stack):
     return OpenSearch(stack["opensearch"])
-
-
-def unique(prefix):
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
 @pytest.fixture
@@ -102,7 +77,8 @@ def cleanup(opensearch):
     created = {"indices": [], "repositories": []}
     yield created
     for repo in created["repositories"]:
-        listing = opensearch.request("GET", f"_snapshot/{repo}/_all", expect=(200, 404)) or {}
+        # 500: the repository's storage is unreachable (a test registered a missing bucket)
+        listing = opensearch.request("GET", f"_snapshot/{repo}/_all", expect=(200, 404, 500)) or {}
         for snap in listing.get("snapshots", []):
             opensearch.request("DELETE", f"_snapshot/{repo}/{snap['snapshot']}", expect=(200, 404))
         definition = opensearch.request("GET", f"_snapshot/{repo}", expect=(200, 404)) or {}
@@ -111,3 +87,8 @@ def cleanup(opensearch):
             shutil.rmtree(definition[repo]["settings"]["location"], ignore_errors=True)
     for index in created["indices"]:
         opensearch.request("DELETE", index, expect=(200, 404))
+
+
+@pytest.fixture
+def ansible(tmp_path, stack):
+    return Ansible(tmp_path)

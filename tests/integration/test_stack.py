@@ -1,7 +1,7 @@
 """The local stack end to end with plain HTTP and boto3: OpenSearch really writes
 snapshots into (moto's) S3 and restores from them."""
 
-from conftest import report, unique
+from tests.integration.helpers import report, unique
 
 
 def test_opensearch_snapshot_to_s3_and_restore(opensearch, s3, bucket, cleanup, request):

@@ -1,0 +1,140 @@
+# Copyright: searchops.snapshots contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Typed errors raised deep in module_utils and turned into fail_json in one place.
+
+explain() turns the errors users meet into the fix, so a failure says what to change.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+class SearchError(Exception):
+    """Base of every error the collection raises; str() is the message for the user."""
+
+    def __init__(self, message, hint=None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self):
+        return f"{self.message}. {self.hint}" if self.hint else self.message
+
+    def result(self):
+        """Extra keys for fail_json."""
+        return {}
+
+
+class ConfigurationError(SearchError):
+    """The module's options cannot work (bad URL, no credentials, missing region)."""
+
+
+class ConnectionFailure(SearchError):
+    """Nothing answered: refused, DNS, TLS, timeout."""
+
+
+class HTTPError(SearchError):
+    """The server answered with an error status."""
+
+    def __init__(self, method, url, status, error_type=None, reason=None, body=None, hint=None):
+        message = f"{method} {url} returned HTTP {status}"
+        if error_type:
+            message += f" {error_type}"
+        if reason:
+            message += f": {reason}"
+        super().__init__(message, hint)
+        self.status = status
+        self.error_type = error_type
+        self.reason = reason
+        self.body = body
+
+    def result(self):
+        return {"status": self.status, "error": {"type": self.error_type, "reason": self.reason}}
+
+
+def parse_error(body):
+    """(type, reason) from an OpenSearch/Elasticsearch or AWS error body (dict or text)."""
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):
+            causes = error.get("root_cause") or []
+            cause = causes[0] if causes and isinstance(causes[0], dict) else {}
+            reason = error.get("reason") or cause.get("reason")
+            # verification failures put the useful part in caused_by
+            caused_by = error.get("caused_by")
+            while isinstance(caused_by, dict):
+                if caused_by.get("reason"):
+                    reason = f"{reason}: {caused_by['reason']}" if reason else caused_by["reason"]
+                caused_by = caused_by.get("caused_by")
+            return error.get("type") or cause.get("type"), reason
+        if isinstance(error, str):
+            return None, error
+        message = body.get("Message") or body.get("message")
+        if message:
+            return body.get("__type") or body.get("code"), message
+        return None, None
+    text = (body or "").strip()
+    return None, text[:500] or None
+
+
+_PASS_ROLE = re.compile(r"User: (?P<user>\S+) is not authorized to perform: iam:PassRole on resource: (?P<role>\S+)")
+_BUCKET_REGION = re.compile(r"bucket is in this region: (?P<region>[a-z0-9-]+)", re.IGNORECASE)
+_NO_PERMISSION = re.compile(r"no permissions for \[(?P<action>[^\]]+)\]")
+_SCOPE_REGION = re.compile(r"Credential should be scoped to a valid region, not '(?P<got>[^']*)'")
+_SCOPE_SERVICE = re.compile(r"Credential should be scoped to correct service: '(?P<service>[^']*)'")
+
+
+def explain(status, reason, auth_type=None):
+    """The fix for a known failure, or None. Pure: unit tests drive it with server texts."""
+    reason = reason or ""
+    if "User: anonymous is not authorized" in reason:
+        return (
+            "The request was not signed. Amazon OpenSearch Service needs SigV4: set auth_type: aws_sigv4 "
+            "(auto does this for *.es.amazonaws.com endpoints) and make AWS credentials available "
+            "(access_key/secret_key, profile, or the environment)"
+        )
+    match = _PASS_ROLE.search(reason)
+    if match:
+        return (
+            f"The identity that signs the request ({match['user']}) may not pass the role {match['role']}: "
+            f"grant it iam:PassRole on {match['role']} (the searchops.snapshots.snapshot_iam role does this)"
+        )
+    if "not authorized to perform: iam:PassRole" in reason:
+        return "Grant the identity that signs the request iam:PassRole on the role in settings.role_arn"
+    match = _NO_PERMISSION.search(reason)
+    if match:
+        if match["action"].startswith("cluster:admin/repository") or "snapshot" in match["action"]:
+            return (
+                f"The user or IAM role is not allowed {match['action']}: map it to the manage_snapshots role "
+                "of the OpenSearch security plugin (on AWS, map the IAM role ARN that signs the requests)"
+            )
+        return f"The user or IAM role is not allowed {match['action']}: map it to a role that grants it"
+    match = _BUCKET_REGION.search(reason)
+    if match:
+        return (
+            f"The bucket is in {match['region']}: set settings.region: {match['region']} "
+            f"(or settings.endpoint: s3.{match['region']}.amazonaws.com)"
+        )
+    if "The specified bucket does not exist" in reason:
+        return "The bucket does not exist: create it first (searchops.snapshots.snapshot_bucket) or fix settings.bucket"
+    match = _SCOPE_REGION.search(reason)
+    if match:
+        return f"The request was signed for region {match['got']!r}, which is not the endpoint's: set region"
+    match = _SCOPE_SERVICE.search(reason)
+    if match:
+        return f"The request was signed for the wrong service: set aws_service: {match['service']}"
+    if "The security token included in the request is invalid" in reason or "InvalidClientTokenId" in reason:
+        return "AWS does not know the access key or the session token has expired: check the AWS credentials"
+    if "The request signature we calculated does not match" in reason:
+        return "The signature does not match: check secret_key (and that no proxy alters the request)"
+    if "Signature expired" in reason:
+        return "The request's time is too far from AWS's: synchronise this host's clock"
+    if status == 401:
+        if auth_type == "basic":
+            return "The cluster rejected the user name or password: check username and password"
+        if auth_type == "api_key":
+            return "The cluster rejected the API key: check api_key (base64 of id:key) and that it has not expired"
+        return "The cluster requires authentication: set username and password, or api_key"
+    return None

@@ -1,0 +1,99 @@
+# Copyright: searchops.snapshots contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Pure helpers: normalisation, comparison and validation. No I/O; unit tests reach all of it."""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.searchops.snapshots.plugins.module_utils._errors import ConfigurationError
+
+_SIZE = re.compile(r"^(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>b|kb|mb|gb|tb|pb)$")
+_TIME = re.compile(r"^(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>nanos|micros|ms|s|m|h|d)$")
+_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
+_SIZE_FACTOR = {"b": 1, "kb": 1 << 10, "mb": 1 << 20, "gb": 1 << 30, "tb": 1 << 40, "pb": 1 << 50}
+_TIME_NANOS = {
+    "nanos": 1,
+    "micros": 10**3,
+    "ms": 10**6,
+    "s": 10**9,
+    "m": 60 * 10**9,
+    "h": 3600 * 10**9,
+    "d": 86400 * 10**9,
+}
+# Characters the server refuses in repository and snapshot names (Strings.validFileName, plus ',' and '#').
+_FORBIDDEN = set('\\/*?"<>| ,#')
+
+
+def _number(text):
+    value = float(text)
+    return str(int(value)) if value.is_integer() else repr(value)
+
+
+def normalize_value(value):
+    """One spelling per meaning: true/"true", 5/"5", "1gb"/"1024mb", "60s"/"1m" compare equal."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return _number(value)
+    if isinstance(value, (list, tuple)):
+        return [normalize_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: normalize_value(v) for k, v in flatten(value).items()}
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered
+    if _NUMBER.match(text):
+        return _number(text)
+    match = _SIZE.match(lowered)
+    if match:
+        return f"{int(float(match['n']) * _SIZE_FACTOR[match['unit']])}b"
+    match = _TIME.match(lowered)
+    if match:
+        return f"{int(float(match['n']) * _TIME_NANOS[match['unit']])}nanos"
+    return text
+
+
+def flatten(settings, prefix=""):
+    """Nested settings as the server keeps them: {"a": {"b": 1}} -> {"a.b": 1}."""
+    flat = {}
+    for key, value in (settings or {}).items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def normalize_settings(settings):
+    return {key: normalize_value(value) for key, value in flatten(settings).items() if value is not None}
+
+
+def repository_differs(desired, current):
+    """True when the repository must be (re-)registered to match desired {type, settings}."""
+    if current is None:
+        return True
+    if desired["type"] != current.get("type"):
+        return True
+    return normalize_settings(desired.get("settings")) != normalize_settings(current.get("settings"))
+
+
+def validate_repository_name(name, on_aws):
+    if not name or name != name.strip():
+        raise ConfigurationError(f"Repository name {name!r} must not be empty or start or end with spaces")
+    if name.startswith("_"):
+        raise ConfigurationError(f"Repository name {name!r} must not start with '_'")
+    bad = sorted(set(name) & _FORBIDDEN)
+    if bad:
+        raise ConfigurationError(f"Repository name {name!r} must not contain {' '.join(repr(c) for c in bad)}")
+    if on_aws and name.startswith("cs-"):
+        raise ConfigurationError(
+            f"Repository name {name!r} is reserved on Amazon OpenSearch Service (names starting with 'cs-' "
+            "belong to its automated snapshots)",
+            "Choose a name that does not start with 'cs-'",
+        )

@@ -1,0 +1,229 @@
+#!/usr/bin/python
+
+# Copyright: searchops.snapshots contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: es_snapshot_repo
+short_description: Register, update or remove a snapshot repository on Elasticsearch or OpenSearch
+version_added: 0.1.0
+description:
+  - Registers a snapshot repository (C(s3), C(fs), or any type the cluster supports) and keeps its settings as given.
+  - Settings are compared after normalisation (V(true) and V("true"), V(5) and V("5"), V(1gb) and V(1024mb), V(60s) and V(1m)
+    are equal), so a repository that already matches is left alone and the module reports no change.
+  - On Amazon OpenSearch Service, requests are signed with SigV4 and an C(s3) repository needs C(settings.role_arn),
+    the ARN of a role that the service may assume and that the signing identity may pass (C(iam:PassRole)).
+options:
+  name:
+    description:
+      - Name of the repository.
+      - Names starting with C(cs-) are reserved on Amazon OpenSearch Service and refused there.
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) registers the repository or updates its definition; V(absent) removes it (snapshots stay in the storage).
+    type: str
+    choices: [present, absent]
+    default: present
+  type:
+    description:
+      - Repository type, such as V(s3) or V(fs).
+    type: str
+    default: s3
+  settings:
+    description:
+      - Repository settings, passed to the cluster as given (for V(s3) C(bucket), C(base_path), C(region) or C(endpoint),
+        C(role_arn), C(server_side_encryption), C(readonly), ...; for V(fs) C(location)).
+      - Nested dictionaries are the same as dotted keys.
+      - The whole definition is managed; settings on the server that are not given here are removed when the repository is updated.
+    type: dict
+    default: {}
+  verify:
+    description:
+      - After registering or changing the repository, ask every node to verify that it can write to and read from it.
+      - When verification fails, the module fails and puts things back as they were (a new repository is removed,
+        a changed one gets its previous definition), so a broken definition is never left behind.
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - searchops.snapshots.connection
+attributes:
+  check_mode:
+    description: Runs the same reads and comparison; the write is skipped and the request it would send is returned.
+    support: full
+  diff_mode:
+    description: Returns the repository before and after.
+    support: full
+author:
+  - searchops maintainers (@searchops)
+"""
+
+EXAMPLES = r"""
+- name: Register an S3 repository on an Amazon OpenSearch Service domain (SigV4, role_arn)
+  searchops.snapshots.es_snapshot_repo:
+    url: https://search-logs-abc123.eu-west-1.es.amazonaws.com
+    name: nightly
+    type: s3
+    settings:
+      bucket: my-snapshots
+      base_path: logs
+      region: eu-west-1
+      role_arn: arn:aws:iam::123456789012:role/opensearch-snapshots
+      server_side_encryption: true
+
+- name: Register an S3 repository on a self-managed cluster with basic authentication
+  searchops.snapshots.es_snapshot_repo:
+    url: https://opensearch.internal:9200
+    username: admin
+    password: "{{ vault_opensearch_password }}"
+    ca_path: /etc/pki/opensearch-ca.pem
+    name: backups
+    settings:
+      bucket: my-snapshots
+      client: default
+
+- name: Register a read-only repository on a migration target, without verification
+  searchops.snapshots.es_snapshot_repo:
+    url: https://search-new-def456.eu-west-1.es.amazonaws.com
+    name: from-old-cluster
+    verify: false
+    settings:
+      bucket: my-snapshots
+      base_path: logs
+      readonly: true
+      role_arn: arn:aws:iam::123456789012:role/opensearch-snapshots
+
+- name: Shared file system repository (the location must be under path.repo)
+  searchops.snapshots.es_snapshot_repo:
+    url: http://localhost:9200
+    name: local
+    type: fs
+    settings:
+      location: /mnt/snapshots/local
+      compress: true
+
+- name: Remove a repository (its snapshots stay in the bucket)
+  searchops.snapshots.es_snapshot_repo:
+    url: http://localhost:9200
+    name: old
+    state: absent
+"""
+
+RETURN = r"""
+repository:
+  description: The repository as the cluster has it after the module ran (C(null) when absent). In check mode, what it would have.
+  returned: always
+  type: dict
+  sample: {"type": "s3", "settings": {"bucket": "my-snapshots", "base_path": "logs"}}
+request:
+  description: The request the module sent, or would send in check mode, to bring the repository to the desired state.
+  returned: when changed
+  type: dict
+  sample: {"method": "PUT", "path": "_snapshot/nightly", "query": {"verify": "false"}, "body": {"type": "s3", "settings": {"bucket": "my-snapshots"}}}
+verified_nodes:
+  description: The nodes that verified the repository, by node id.
+  returned: when the repository was registered or changed and O(verify=true), outside check mode
+  type: dict
+  sample: {"nU4b3kpKTsSGbkO8gexPjQ": {"name": "node-1"}}
+diff:
+  description: The repository before and after.
+  returned: when diff mode is on
+  type: dict
+"""
+
+from ansible_collections.searchops.snapshots.plugins.module_utils._client import quote_path
+from ansible_collections.searchops.snapshots.plugins.module_utils._errors import HTTPError
+from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import (
+    repository_differs,
+    validate_repository_name,
+)
+
+
+class Repository:
+    def __init__(self, client, name):
+        self.client = client
+        self.name = name
+        self.path = quote_path("_snapshot", name)
+
+    def get(self):
+        response = self.client.request("GET", self.path, missing_ok=True)
+        return None if response is None else response.body.get(self.name)
+
+    def put(self, definition):
+        self.client.request("PUT", self.path, query={"verify": "false"}, body=definition)
+
+    def delete(self):
+        self.client.request("DELETE", self.path, missing_ok=True)
+
+    def verify(self):
+        return self.client.request("POST", f"{self.path}/_verify", retry=True).body.get("nodes", {})
+
+
+def ensure(module, client):
+    params = module.params
+    validate_repository_name(params["name"], client.is_aws)
+    repo = Repository(client, params["name"])
+    before = repo.get()
+    result = {"changed": False}
+
+    if params["state"] == "absent":
+        after = None
+        if before is not None:
+            result.update(changed=True, request={"method": "DELETE", "path": repo.path})
+            if not module.check_mode:
+                repo.delete()
+    else:
+        desired = {"type": params["type"], "settings": params["settings"]}
+        after = before
+        if repository_differs(desired, before):
+            result.update(
+                changed=True,
+                request={"method": "PUT", "path": repo.path, "query": {"verify": "false"}, "body": desired},
+            )
+            after = desired
+            if not module.check_mode:
+                repo.put(desired)
+                if params["verify"]:
+                    result["verified_nodes"] = verify_or_restore(repo, before)
+                after = repo.get()
+
+    result["repository"] = after
+    if module._diff:
+        result["diff"] = {"before": before or {}, "after": after or {}}
+    return result
+
+
+def verify_or_restore(repo, before):
+    """Verify the new definition; on failure put back what was there, then fail."""
+    try:
+        return repo.verify()
+    except HTTPError as err:
+        if before is None:
+            repo.delete()
+            err.hint = " ".join(filter(None, [err.hint, "The repository was not kept."]))
+        else:
+            repo.put(before)
+            err.hint = " ".join(filter(None, [err.hint, "The previous definition was restored."]))
+        raise
+
+
+def main():
+    module = build_module(
+        dict(
+            name=dict(type="str", required=True),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+            type=dict(type="str", default="s3"),
+            settings=dict(type="dict", default={}),
+            verify=dict(type="bool", default=True),
+        ),
+        supports_check_mode=True,
+    )
+    run(module, ensure)
+
+
+if __name__ == "__main__":
+    main()

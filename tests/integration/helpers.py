@@ -1,0 +1,91 @@
+"""Helpers for integration tests: a plain HTTP reader, module runs through ansible-playbook."""
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import requests
+
+
+class OpenSearch:
+    """Plain HTTP to the local node; raises on unexpected statuses so tests fail loudly."""
+
+    def __init__(self, url):
+        self.url = url
+        self.session = requests.Session()
+
+    def request(self, method, path, expect=(200,), **kwargs):
+        response = self.session.request(method, f"{self.url}/{path.lstrip('/')}", timeout=120, **kwargs)
+        if response.status_code not in expect:
+            raise AssertionError(f"{method} {path} -> {response.status_code}: {response.text}")
+        return response.json() if response.content else None
+
+
+def unique(prefix):
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def report(request, text):
+    """Show text in the test run's output (outside pytest's capture)."""
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+    reporter = request.config.pluginmanager.getplugin("terminalreporter")
+    with capture.global_and_fixture_disabled():
+        reporter.write_line("")
+        reporter.write_line(text)
+
+
+class Ansible:
+    """Runs one module task through ansible-playbook, as a user would, and returns its result."""
+
+    def __init__(self, tmp_path):
+        self.tmp_path = tmp_path
+        self.count = 0
+
+    def __call__(self, module, args, check=False, diff=False, env=None, verbosity=0):
+        self.count += 1
+        playbook = self.tmp_path / f"play-{self.count}.yml"
+        task = {"name": "under test", module: args, "ignore_errors": True}
+        play = [{"hosts": "localhost", "gather_facts": False, "tasks": [task]}]
+        playbook.write_text(json.dumps(play))
+        cmd = [
+            str(Path(sys.executable).parent / "ansible-playbook"),
+            "-i",
+            "localhost,",
+            "-e",
+            f"ansible_connection=local ansible_python_interpreter={sys.executable}",
+            str(playbook),
+        ]
+        cmd += ["--check"] if check else []
+        cmd += ["--diff"] if diff else []
+        cmd += ["-" + "v" * verbosity] if verbosity else []
+        run_env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_NOCOLOR="1")
+        if verbosity:
+            run_env.pop("ANSIBLE_STDOUT_CALLBACK")
+        run_env.update(env or {})
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=run_env, check=False)
+        if verbosity:
+            return proc.stdout + proc.stderr
+        try:
+            output = json.loads(proc.stdout)
+            return output["plays"][0]["tasks"][0]["hosts"]["localhost"]
+        except (ValueError, KeyError, IndexError):
+            raise AssertionError(
+                f"ansible-playbook failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+            ) from None
+
+
+def four_steps(ansible, module, args, expect_change=True, **kwargs):
+    """amazon.aws's pattern: check mode, apply, check mode again, apply again."""
+    results = [
+        ansible(module, args, check=True, **kwargs),
+        ansible(module, args, **kwargs),
+        ansible(module, args, check=True, **kwargs),
+        ansible(module, args, **kwargs),
+    ]
+    for result in results:
+        assert not result.get("failed"), result
+    assert [r["changed"] for r in results] == [expect_change, expect_change, False, False], results
+    return results

@@ -1,0 +1,70 @@
+"""A fake transport for the client: a requests adapter that answers from a script.
+
+The real Client, requests, auth and JSON handling run; only the network is replaced.
+"""
+
+import json
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import requests
+from requests.adapters import BaseAdapter
+
+
+class FakeServer(BaseAdapter):
+    def __init__(self):
+        super().__init__()
+        self.routes = {}
+        self.sent = []
+
+    def on(self, method, path, *answers):
+        """Answer method+path with the answers in turn (the last one repeats).
+
+        An answer is (status, body), an exception instance to raise, or a callable(request) -> answer.
+        """
+        self.routes[(method, path)] = list(answers)
+        return self
+
+    def send(self, request, **kwargs):
+        parts = urlsplit(request.url)
+        path = parts.path.lstrip("/")
+        body = json.loads(request.body) if request.body else None
+        self.sent.append(
+            {
+                "method": request.method,
+                "path": path,
+                "query": dict(parse_qsl(parts.query)),
+                "body": body,
+                "headers": dict(request.headers),
+            }
+        )
+        answers = self.routes.get((request.method, path))
+        if not answers:
+            answer = (404, {"error": {"type": "not_routed", "reason": f"{request.method} {path}"}, "status": 404})
+        else:
+            answer = answers.pop(0) if len(answers) > 1 else answers[0]
+        if callable(answer):
+            answer = answer(request)
+        if isinstance(answer, Exception):
+            raise answer
+        status, payload = answer
+        response = requests.Response()
+        response.status_code = status
+        response.request = request
+        response.url = request.url
+        response._content = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        response.headers["Content-Type"] = "application/json"
+        return response
+
+    def close(self):
+        pass
+
+    def requests(self, method=None):
+        return [r for r in self.sent if method is None or r["method"] == method]
+
+
+@pytest.fixture
+def server(monkeypatch):
+    fake = FakeServer()
+    monkeypatch.setattr(requests.Session, "get_adapter", lambda self, url: fake)
+    return fake

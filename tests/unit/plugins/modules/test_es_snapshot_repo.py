@@ -1,0 +1,132 @@
+"""es_snapshot_repo main() against a fake transport: which requests it sends, what it returns."""
+
+import pytest
+
+from ansible_collections.searchops.snapshots.plugins.modules.es_snapshot_repo import main
+
+URL = "http://localhost:9200"
+DESIRED = {"bucket": "b", "compress": True}
+SERVER_COPY = {"type": "s3", "settings": {"bucket": "b", "compress": "true"}}
+MISSING = (404, {"error": {"type": "repository_missing_exception", "reason": "[nightly] missing"}, "status": 404})
+
+
+def args(**kw):
+    return dict({"url": URL, "name": "nightly", "settings": DESIRED}, **kw)
+
+
+def writes(server):
+    return [(r["method"], r["path"]) for r in server.sent if r["method"] != "GET"]
+
+
+def test_create_puts_without_server_verify_then_verifies(server, run_module):
+    server.on("GET", "_snapshot/nightly", MISSING, (200, {"nightly": SERVER_COPY}))
+    server.on("PUT", "_snapshot/nightly", (200, {"acknowledged": True}))
+    server.on("POST", "_snapshot/nightly/_verify", (200, {"nodes": {"n1": {"name": "node-1"}}}))
+    failed, result = run_module(main, args())
+    assert not failed and result["changed"]
+    assert writes(server) == [("PUT", "_snapshot/nightly"), ("POST", "_snapshot/nightly/_verify")]
+    put = server.requests("PUT")[0]
+    assert put["query"] == {"verify": "false"}
+    assert put["body"] == {"type": "s3", "settings": DESIRED}
+    assert result["repository"] == SERVER_COPY
+    assert result["verified_nodes"] == {"n1": {"name": "node-1"}}
+    assert result["request"]["method"] == "PUT"
+    assert "diff" not in result
+
+
+def test_matching_repository_is_unchanged(server, run_module):
+    server.on("GET", "_snapshot/nightly", (200, {"nightly": SERVER_COPY}))
+    failed, result = run_module(main, args(settings={"bucket": "b", "compress": "TRUE"}))
+    assert not failed and not result["changed"]
+    assert writes(server) == []
+    assert "request" not in result and "verified_nodes" not in result
+
+
+def test_check_mode_sends_no_write_and_reports_the_request(server, run_module):
+    server.on("GET", "_snapshot/nightly", MISSING)
+    failed, result = run_module(main, args(), check_mode=True, diff=True)
+    assert not failed and result["changed"]
+    assert writes(server) == []
+    assert result["request"]["body"] == {"type": "s3", "settings": DESIRED}
+    assert result["diff"] == {"before": {}, "after": {"type": "s3", "settings": DESIRED}}
+
+
+def test_changed_setting_is_put_with_diff(server, run_module):
+    old = {"type": "s3", "settings": {"bucket": "old"}}
+    server.on("GET", "_snapshot/nightly", (200, {"nightly": old}), (200, {"nightly": SERVER_COPY}))
+    server.on("PUT", "_snapshot/nightly", (200, {"acknowledged": True}))
+    failed, result = run_module(main, args(verify=False), diff=True)
+    assert not failed and result["changed"]
+    assert writes(server) == [("PUT", "_snapshot/nightly")]
+    assert result["diff"] == {"before": old, "after": SERVER_COPY}
+
+
+def test_failed_verification_removes_a_new_repository(server, run_module):
+    server.on("GET", "_snapshot/nightly", MISSING)
+    server.on("PUT", "_snapshot/nightly", (200, {"acknowledged": True}))
+    server.on("DELETE", "_snapshot/nightly", (200, {"acknowledged": True}))
+    server.on(
+        "POST",
+        "_snapshot/nightly/_verify",
+        (
+            500,
+            {"error": {"type": "repository_verification_exception", "reason": "The specified bucket does not exist"}},
+        ),
+    )
+    failed, result = run_module(main, args())
+    assert failed
+    assert writes(server) == [
+        ("PUT", "_snapshot/nightly"),
+        ("POST", "_snapshot/nightly/_verify"),
+        ("DELETE", "_snapshot/nightly"),
+    ]
+    assert "repository_verification_exception" in result["msg"]
+    assert "The bucket does not exist" in result["msg"] and "was not kept" in result["msg"]
+    assert result["status"] == 500
+
+
+def test_failed_verification_restores_the_previous_definition(server, run_module):
+    old = {"type": "s3", "settings": {"bucket": "old"}}
+    server.on("GET", "_snapshot/nightly", (200, {"nightly": old}))
+    server.on("PUT", "_snapshot/nightly", (200, {"acknowledged": True}))
+    server.on("POST", "_snapshot/nightly/_verify", (500, {"error": {"type": "repository_verification_exception"}}))
+    failed, result = run_module(main, args())
+    assert failed and "previous definition was restored" in result["msg"]
+    assert [r["body"] for r in server.requests("PUT")] == [{"type": "s3", "settings": DESIRED}, old]
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_delete_when_present(server, run_module, check_mode):
+    server.on("GET", "_snapshot/nightly", (200, {"nightly": SERVER_COPY}))
+    server.on("DELETE", "_snapshot/nightly", (200, {"acknowledged": True}))
+    failed, result = run_module(main, args(state="absent"), check_mode=check_mode)
+    assert not failed and result["changed"] and result["repository"] is None
+    assert writes(server) == ([] if check_mode else [("DELETE", "_snapshot/nightly")])
+
+
+def test_delete_when_absent_is_unchanged(server, run_module):
+    server.on("GET", "_snapshot/nightly", MISSING)
+    failed, result = run_module(main, args(state="absent"))
+    assert not failed and not result["changed"]
+    assert writes(server) == []
+
+
+def test_reserved_name_on_aws_fails_before_any_request(server, run_module, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    failed, result = run_module(main, args(url="https://search-d-x.us-east-1.es.amazonaws.com", name="cs-automated"))
+    assert failed and "reserved on Amazon OpenSearch Service" in result["msg"]
+    assert server.sent == []
+
+
+def test_forbidden_characters_fail_before_any_request(server, run_module):
+    failed, result = run_module(main, args(name="a>b"), check_mode=True)
+    assert failed and "must not contain '>'" in result["msg"]
+    assert server.sent == []
+
+
+def test_password_is_not_logged(server, run_module):
+    server.on("GET", "_snapshot/nightly", (401, "Unauthorized"))
+    failed, result = run_module(main, args(username="admin", password="hunter2-secret"))
+    assert failed and "hunter2-secret" not in str(result)
+    assert "check username and password" in result["msg"]
