@@ -1,4 +1,5 @@
 import datetime
+import itertools
 
 import pytest
 import requests
@@ -295,3 +296,26 @@ def test_secrets_never_in_errors(server):
     with pytest.raises(HTTPError) as err:
         Client(params(username="admin", password="hunter2-secret")).request("GET", "")
     assert "hunter2-secret" not in str(err.value) and "check username and password" in str(err.value)
+
+
+def test_refreshable_credentials_are_renewed_before_expiry(server, monkeypatch):
+    """Credentials from the default chain (instance/container roles, assume-role) expire;
+    each request signs with the current ones."""
+    from botocore.credentials import RefreshableCredentials
+
+    issued = itertools.count(1)
+
+    def refresh():
+        # expiring within botocore's refresh window, so it renews before every use
+        expiry = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=1)
+        return {"access_key": f"AKIA{next(issued)}", "secret_key": "s", "token": "t", "expiry_time": expiry.isoformat()}
+
+    chain = RefreshableCredentials.create_from_metadata(refresh(), refresh, "test")
+    monkeypatch.setattr(_sigv4, "credentials", lambda **kw: chain)
+    server.on("GET", "", (200, {}))
+    client = Client(params(auth_type="aws_sigv4", region="us-east-1"))
+    client.request("GET", "")
+    client.request("GET", "")
+    keys = [r["headers"]["Authorization"].split("Credential=")[1].split("/")[0] for r in server.sent]
+    assert keys[0] != keys[1] and all(key.startswith("AKIA") for key in keys)
+    assert [r["headers"]["x-amz-security-token"] for r in server.sent] == ["t", "t"]
