@@ -1,4 +1,5 @@
-"""The local stack: an OpenSearch node with repository-s3 and a moto server, on loopback.
+"""The local stack on loopback: an OpenSearch node with repository-s3; moto (S3, IAM, STS) and,
+in the same process, a domain gateway that behaves like an Amazon OpenSearch Service endpoint.
 
     python tools/stack.py up       fetch what is missing, start what is not running, wait until ready
     python tools/stack.py down     stop only the processes this script started (pid files)
@@ -12,6 +13,7 @@ Why the node is OpenSearch 3.x and how the plugin zip is assembled: docs/design.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import pwd
@@ -36,10 +38,13 @@ PIDS = STATE / "pids"
 
 HOST = "127.0.0.1"
 MOTO_PORT = int(os.environ.get("SEARCHOPS_MOTO_PORT", "5000"))
+GATEWAY_PORT = int(os.environ.get("SEARCHOPS_GATEWAY_PORT", "9250"))
 OPENSEARCH_PORT = int(os.environ.get("SEARCHOPS_OPENSEARCH_PORT", "9200"))
 OPENSEARCH_TRANSPORT_PORT = OPENSEARCH_PORT + 100
 HEAP = os.environ.get("SEARCHOPS_OPENSEARCH_HEAP", "768m")
 REGION = "us-east-1"
+DOMAIN = "searchops-local"
+ACCOUNT_ID = "123456789012"  # moto's default account
 # Keys the OpenSearch node's S3 client signs with. moto's S3 accepts any key; these are
 # not AWS credentials and protect nothing.
 S3_CLIENT_KEYS = {"access_key": "searchops-local", "secret_key": "searchops-local-secret"}
@@ -261,18 +266,49 @@ def tail(name, lines=60):
 # ---------------------------------------------------------------- services
 
 
-def moto_up():
-    url = f"http://{HOST}:{MOTO_PORT}"
-    if running_pid("moto") is None:
-        if http_get(f"{url}/moto-api/")[0] is not None:
-            raise StackError(f"port {MOTO_PORT} is taken by a process this script did not start")
-        moto = Path(sys.executable).parent / "moto_server"
-        if not moto.exists():
-            raise StackError(f"{moto} not found: run `make venv` first")
-        log(f"starting moto server on {url}")
-        spawn("moto", [str(moto), "-H", HOST, "-p", str(MOTO_PORT)])
-    wait_ready("moto", lambda: http_get(f"{url}/moto-api/")[0] == 200, 60)
-    return url
+def aws_up():
+    """moto and the domain gateway, one process (tools/gateway.py)."""
+    moto = f"http://{HOST}:{MOTO_PORT}"
+    gateway = f"http://{HOST}:{GATEWAY_PORT}"
+    code = hashlib.sha256((ROOT / "tools" / "gateway.py").read_bytes()).hexdigest()
+    stamp = PIDS / "aws.code"
+    if running_pid("aws") is not None and (not stamp.exists() or stamp.read_text() != code):
+        log("tools/gateway.py changed since the gateway started: restarting it")
+        stop("aws")
+    if running_pid("aws") is None:
+        for url in (moto, gateway):
+            if http_get(url)[0] is not None:
+                raise StackError(f"{url} is taken by a process this script did not start")
+        log(f"starting moto on {moto} and the domain gateway on {gateway}")
+        spawn(
+            "aws",
+            [
+                sys.executable,
+                "-u",
+                str(ROOT / "tools" / "gateway.py"),
+                "--host",
+                HOST,
+                "--moto-port",
+                str(MOTO_PORT),
+                "--port",
+                str(GATEWAY_PORT),
+                "--upstream",
+                f"http://{HOST}:{OPENSEARCH_PORT}",
+                "--region",
+                REGION,
+                "--domain",
+                DOMAIN,
+                "--state",
+                str(STATE / "gateway"),
+            ],
+        )
+
+    def ready():
+        # the gateway answers an unsigned request with 403, as AWS does
+        return http_get(f"{moto}/moto-api/")[0] == 200 and http_get(gateway)[0] == 403
+
+    wait_ready("aws", ready, 60)
+    return moto, gateway
 
 
 def opensearch_install(version):
@@ -358,24 +394,32 @@ def opensearch_up(version):
 def up():
     started = time.monotonic()
     version = opensearch_version()
-    endpoints = {"moto": moto_up(), "opensearch": opensearch_up(version), "region": REGION}
+    moto, gateway = aws_up()
+    endpoints = {
+        "moto": moto,
+        "gateway": gateway,
+        "opensearch": opensearch_up(version),
+        "region": REGION,
+        "account_id": ACCOUNT_ID,
+        "domain_arn": f"arn:aws:es:{REGION}:{ACCOUNT_ID}:domain/{DOMAIN}",
+    }
     endpoints["opensearch_version"] = json.loads(http_get(endpoints["opensearch"])[1])["version"]["number"]
     (STATE / "endpoints.json").write_text(json.dumps(endpoints, indent=2) + "\n")
     log(
         f"ready in {time.monotonic() - started:.1f}s: OpenSearch {endpoints['opensearch_version']} "
-        f"at {endpoints['opensearch']}, moto at {endpoints['moto']}; logs in {LOGS}"
+        f"at {endpoints['opensearch']}, domain gateway at {gateway}, moto at {moto}; logs in {LOGS}"
     )
     return endpoints
 
 
 def down():
-    stopped = [name for name in ("opensearch", "moto") if stop(name)]
+    stopped = [name for name in ("opensearch", "aws") if stop(name)]
     (STATE / "endpoints.json").unlink(missing_ok=True)
     log(f"stopped: {', '.join(stopped) or 'nothing was running'}")
 
 
 def status():
-    for name in ("moto", "opensearch"):
+    for name in ("aws", "opensearch"):
         pid = running_pid(name)
         print(f"{name:12} {'running, pid ' + str(pid) if pid else 'stopped'}")
     endpoints = STATE / "endpoints.json"
@@ -395,7 +439,7 @@ def main(argv=None):
         elif args.command == "status":
             status()
         elif args.command == "logs":
-            print("\n".join(tail(name) for name in ("moto", "opensearch")))
+            print("\n".join(tail(name) for name in ("aws", "opensearch")))
         elif args.command == "fetch":
             fetch(opensearch_version())
     except StackError as err:

@@ -80,6 +80,7 @@ def parse_error(body):
 
 
 _PASS_ROLE = re.compile(r"User: (?P<user>\S+) is not authorized to perform: iam:PassRole on resource: (?P<role>\S+)")
+_ES_HTTP = re.compile(r"User: (?P<user>arn:\S+) is not authorized to perform: (?P<action>es:ESHttp\w+)")
 _BUCKET_REGION = re.compile(r"bucket is in this region: (?P<region>[a-z0-9-]+)", re.IGNORECASE)
 _NO_PERMISSION = re.compile(r"no permissions for \[(?P<action>[^\]]+)\]")
 _SCOPE_REGION = re.compile(r"Credential should be scoped to a valid region, not '(?P<got>[^']*)'")
@@ -94,6 +95,12 @@ def explain(status, reason, auth_type=None):
             "The request was not signed. Amazon OpenSearch Service needs SigV4: set auth_type: aws_sigv4 "
             "(auto does this for *.es.amazonaws.com endpoints) and make AWS credentials available "
             "(access_key/secret_key, profile, or the environment)"
+        )
+    match = _ES_HTTP.search(reason)
+    if match:
+        return (
+            f"Allow {match['action']} for {match['user']} on the domain (resource arn:aws:es:<region>:<account>:domain/<name>/*) "
+            "in an IAM policy or in the domain's access policy"
         )
     match = _PASS_ROLE.search(reason)
     if match:
@@ -125,8 +132,10 @@ def explain(status, reason, auth_type=None):
     match = _SCOPE_SERVICE.search(reason)
     if match:
         return f"The request was signed for the wrong service: set aws_service: {match['service']}"
+    if "The security token included in the request is expired" in reason:
+        return "The temporary credentials have expired: get a new session, or let the boto3 chain refresh them"
     if "The security token included in the request is invalid" in reason or "InvalidClientTokenId" in reason:
-        return "AWS does not know the access key or the session token has expired: check the AWS credentials"
+        return "AWS does not know the access key or the session token: check the AWS credentials"
     if "The request signature we calculated does not match" in reason:
         return "The signature does not match: check secret_key (and that no proxy alters the request)"
     if "Signature expired" in reason:

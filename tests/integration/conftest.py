@@ -92,3 +92,73 @@ def cleanup(opensearch):
 @pytest.fixture
 def ansible(tmp_path, stack):
     return Ansible(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def aws_clients(stack):
+    """boto3 clients on moto, for setting up identities (not the code under test)."""
+    kwargs = dict(
+        endpoint_url=stack["moto"],
+        region_name=stack["region"],
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    return {name: boto3.client(name, **kwargs) for name in ("iam", "sts")}
+
+
+ES_HTTP_ALL = {"Effect": "Allow", "Action": "es:ESHttp*", "Resource": "*"}
+
+
+@pytest.fixture
+def iam_factory(aws_clients):
+    """Create IAM users (with keys) and roles on moto; everything is deleted after the test."""
+    iam = aws_clients["iam"]
+    users, roles = [], []
+
+    class Factory:
+        @staticmethod
+        def user(*statements):
+            name = unique("user")
+            iam.create_user(UserName=name)
+            users.append(name)
+            if statements:
+                document = {"Version": "2012-10-17", "Statement": list(statements)}
+                iam.put_user_policy(UserName=name, PolicyName="inline", PolicyDocument=json.dumps(document))
+            key = iam.create_access_key(UserName=name)["AccessKey"]
+            return {
+                "arn": iam.get_user(UserName=name)["User"]["Arn"],
+                "key": key["AccessKeyId"],
+                "secret": key["SecretAccessKey"],
+            }
+
+        @staticmethod
+        def role(trusted_service="es.amazonaws.com", principal=None, statements=()):
+            name = unique("role")
+            trust = {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": principal or {"Service": trusted_service},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+            arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+            roles.append(name)
+            if statements:
+                document = {"Version": "2012-10-17", "Statement": list(statements)}
+                iam.put_role_policy(RoleName=name, PolicyName="inline", PolicyDocument=json.dumps(document))
+            return arn
+
+    yield Factory
+    for name in users:
+        for key in iam.list_access_keys(UserName=name)["AccessKeyMetadata"]:
+            iam.delete_access_key(UserName=name, AccessKeyId=key["AccessKeyId"])
+        for policy in iam.list_user_policies(UserName=name)["PolicyNames"]:
+            iam.delete_user_policy(UserName=name, PolicyName=policy)
+        iam.delete_user(UserName=name)
+    for name in roles:
+        for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+            iam.delete_role_policy(RoleName=name, PolicyName=policy)
+        iam.delete_role(RoleName=name)

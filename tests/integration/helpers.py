@@ -61,7 +61,15 @@ class Ansible:
         cmd += ["--check"] if check else []
         cmd += ["--diff"] if diff else []
         cmd += ["-" + "v" * verbosity] if verbosity else []
-        run_env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_NOCOLOR="1")
+        # hermetic AWS: no credentials from the machine unless a test gives them
+        run_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") or k == "AWS_CA_BUNDLE"}
+        run_env.update(
+            ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
+            ANSIBLE_NOCOLOR="1",
+            AWS_CONFIG_FILE=str(self.tmp_path / "no-aws-config"),
+            AWS_SHARED_CREDENTIALS_FILE=str(self.tmp_path / "no-aws-credentials"),
+            AWS_EC2_METADATA_DISABLED="true",
+        )
         if verbosity:
             run_env.pop("ANSIBLE_STDOUT_CALLBACK")
         run_env.update(env or {})

@@ -31,6 +31,13 @@ USER = "arn:aws:iam::123456789012:user/deployer"
         (403, "Credential should be scoped to a valid region, not 'us-east-1'. ", "aws_sigv4", "set region"),
         (403, "Credential should be scoped to correct service: 'es'. ", "aws_sigv4", "aws_service: es"),
         (403, "The security token included in the request is invalid.", "aws_sigv4", "check the AWS credentials"),
+        (403, "The security token included in the request is expired", "aws_sigv4", "get a new session"),
+        (
+            403,
+            f"User: {USER} is not authorized to perform: es:ESHttpPut because no identity-based policy allows it",
+            "aws_sigv4",
+            f"Allow es:ESHttpPut for {USER} on the domain",
+        ),
         (
             403,
             "The request signature we calculated does not match the signature you provided.",

@@ -1,0 +1,127 @@
+"""The domain gateway over real HTTP: AWS's answers to unsigned, signed, tampered requests and
+to repository registrations (PassRole, trust), in front of the real OpenSearch node."""
+
+import pytest
+import requests
+from requests_aws4auth import AWS4Auth
+
+from tests.integration.helpers import unique
+
+ES_HTTP_ALL = {"Effect": "Allow", "Action": "es:ESHttp*", "Resource": "*"}
+
+
+def sign(identity, region="us-east-1"):
+    return AWS4Auth(identity["key"], identity["secret"], region, "es")
+
+
+def test_unsigned_request_is_refused_like_aws(stack):
+    for method, verb in (("GET", "Get"), ("PUT", "Put"), ("POST", "Post"), ("DELETE", "Delete")):
+        response = requests.request(method, f"{stack['gateway']}/_cluster/health", timeout=30)
+        assert response.status_code == 403
+        assert response.json() == {"Message": f"User: anonymous is not authorized to perform: es:ESHttp{verb}"}
+
+
+def test_signed_request_reaches_opensearch(stack, iam_factory):
+    user = iam_factory.user(ES_HTTP_ALL)
+    response = requests.get(f"{stack['gateway']}/", auth=sign(user), timeout=30)
+    assert response.status_code == 200 and response.json()["version"]["number"] == stack["opensearch_version"]
+
+
+def test_wrong_secret_and_tampered_body_are_refused(stack, iam_factory, bucket):
+    user = iam_factory.user(ES_HTTP_ALL)
+    wrong = dict(user, secret="not-the-secret")
+    response = requests.get(f"{stack['gateway']}/", auth=sign(wrong), timeout=30)
+    assert response.status_code == 403 and "signature we calculated does not match" in response.json()["message"]
+
+    prepared = requests.Request(
+        "PUT", f"{stack['gateway']}/{unique('idx')}", json={"settings": {"number_of_shards": 1}}, auth=sign(user)
+    ).prepare()
+    prepared.body = prepared.body.replace(b"1", b"2")  # same length, different content
+    response = requests.Session().send(prepared, timeout=30)
+    assert response.status_code == 400 and "does not match what was computed" in response.json()["message"]
+
+
+def test_identity_without_es_http_permission(stack, iam_factory):
+    user = iam_factory.user()
+    response = requests.get(f"{stack['gateway']}/", auth=sign(user), timeout=30)
+    assert response.status_code == 403
+    assert f"User: {user['arn']} is not authorized to perform: es:ESHttpGet" in response.json()["Message"]
+
+
+def test_temporary_credentials_need_their_session_token(stack, iam_factory, aws_clients):
+    caller = iam_factory.role(principal={"AWS": f"arn:aws:iam::{stack['account_id']}:root"}, statements=[ES_HTTP_ALL])
+    creds = aws_clients["sts"].assume_role(RoleArn=caller, RoleSessionName="test-session")["Credentials"]
+    with_token = AWS4Auth(
+        creds["AccessKeyId"], creds["SecretAccessKey"], "us-east-1", "es", session_token=creds["SessionToken"]
+    )
+    assert requests.get(f"{stack['gateway']}/", auth=with_token, timeout=30).status_code == 200
+    without = AWS4Auth(creds["AccessKeyId"], creds["SecretAccessKey"], "us-east-1", "es")
+    response = requests.get(f"{stack['gateway']}/", auth=without, timeout=30)
+    assert (
+        response.status_code == 403
+        and "security token included in the request is invalid" in response.json()["message"]
+    )
+
+
+@pytest.fixture
+def gateway_repo(cleanup):
+    name = unique("gw-repo")
+    cleanup["repositories"].append(name)
+    return name
+
+
+def register(stack, identity, name, settings):
+    return requests.put(
+        f"{stack['gateway']}/_snapshot/{name}",
+        json={"type": "s3", "settings": settings},
+        auth=sign(identity),
+        timeout=60,
+    )
+
+
+def test_registration_with_pass_role_keeps_role_arn_like_aws(stack, iam_factory, bucket, gateway_repo, opensearch):
+    role = iam_factory.role()
+    user = iam_factory.user(ES_HTTP_ALL, {"Effect": "Allow", "Action": "iam:PassRole", "Resource": role})
+    response = register(stack, user, gateway_repo, {"bucket": bucket, "role_arn": role})
+    assert response.status_code == 200, response.text
+    through_gateway = requests.get(f"{stack['gateway']}/_snapshot/{gateway_repo}", auth=sign(user), timeout=30).json()
+    assert through_gateway[gateway_repo]["settings"] == {"bucket": bucket, "role_arn": role}
+    # the node itself never sees role_arn (it uses its own keystore credentials)
+    assert opensearch.request("GET", f"_snapshot/{gateway_repo}")[gateway_repo]["settings"] == {"bucket": bucket}
+
+
+def test_registration_without_pass_role_is_refused(stack, iam_factory, bucket, gateway_repo, opensearch):
+    role = iam_factory.role()
+    user = iam_factory.user(ES_HTTP_ALL)
+    response = register(stack, user, gateway_repo, {"bucket": bucket, "role_arn": role})
+    assert response.status_code == 403
+    assert response.json()["message"] == (
+        f"User: {user['arn']} is not authorized to perform: iam:PassRole on resource: {role}"
+    )
+    assert opensearch.request("GET", f"_snapshot/{gateway_repo}", expect=(404,))
+
+
+def test_explicit_deny_wins(stack, iam_factory, bucket, gateway_repo):
+    role = iam_factory.role()
+    user = iam_factory.user(
+        ES_HTTP_ALL,
+        {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "iam:PassRole", "Resource": role},
+    )
+    assert register(stack, user, gateway_repo, {"bucket": bucket, "role_arn": role}).status_code == 403
+
+
+def test_role_that_does_not_trust_the_service_is_refused(stack, iam_factory, bucket, gateway_repo, opensearch):
+    role = iam_factory.role(trusted_service="ec2.amazonaws.com")
+    user = iam_factory.user(ES_HTTP_ALL, {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"})
+    response = register(stack, user, gateway_repo, {"bucket": bucket, "role_arn": role})
+    assert response.status_code == 500 and "trust policy does not allow" in response.text
+    assert opensearch.request("GET", f"_snapshot/{gateway_repo}", expect=(404,))
+
+
+def test_missing_role_arn_and_reserved_names(stack, iam_factory, bucket):
+    user = iam_factory.user(ES_HTTP_ALL, {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"})
+    response = register(stack, user, unique("r"), {"bucket": bucket})
+    assert response.status_code == 400 and "role_arn is required" in response.text
+    response = register(stack, user, "cs-automated", {"bucket": bucket, "role_arn": iam_factory.role()})
+    assert response.status_code == 400 and "reserved" in response.text
