@@ -124,6 +124,11 @@ def explain(status, reason, auth_type=None):
             f"The bucket is in {match['region']}: set settings.region: {match['region']} "
             f"(or settings.endpoint: s3.{match['region']}.amazonaws.com)"
         )
+    if "don't have primary shards" in reason:
+        return (
+            "Those indices have no active primary shard (cluster health red): fix their allocation, "
+            "or set partial: true to snapshot what is available"
+        )
     if "The specified bucket does not exist" in reason:
         return "The bucket does not exist: create it first (searchops.snapshots.snapshot_bucket) or fix settings.bucket"
     match = _SCOPE_REGION.search(reason)

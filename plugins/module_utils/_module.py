@@ -20,9 +20,13 @@ def build_module(argument_spec, **kwargs):
 
 def run(module, action):
     """Connect, call action(module, client) -> result dict, exit; SearchError -> fail_json."""
+    failure = None
     try:
         client = Client(module.params, warn=module.warn)
         result = action(module, client)
     except SearchError as err:
-        module.fail_json(msg=str(err), **err.result())
-    module.exit_json(**result)
+        failure = err
+    if failure is None:
+        module.exit_json(**result)
+    # outside the except block: ansible-core would otherwise attach the exception as a traceback
+    module.fail_json(msg=str(failure), **failure.result())

@@ -97,3 +97,60 @@ def validate_repository_name(name, on_aws):
             "belong to its automated snapshots)",
             "Choose a name that does not start with 'cs-'",
         )
+
+
+def validate_snapshot_name(name):
+    """The server's rules for a (resolved) snapshot name, checked before any request."""
+    if not name:
+        raise ConfigurationError("Snapshot name must not be empty")
+    if name != name.lower():
+        raise ConfigurationError(f"Snapshot name {name!r} must be lowercase")
+    if name.startswith("_"):
+        raise ConfigurationError(f"Snapshot name {name!r} must not start with '_'")
+    bad = sorted(set(name) & _FORBIDDEN)
+    if bad:
+        raise ConfigurationError(f"Snapshot name {name!r} must not contain {' '.join(repr(c) for c in bad)}")
+
+
+def snapshot_summary(info):
+    """What modules return about a snapshot: the server's fields that matter to a user."""
+    keys = (
+        "snapshot",
+        "uuid",
+        "state",
+        "indices",
+        "data_streams",
+        "include_global_state",
+        "metadata",
+        "start_time",
+        "end_time",
+        "duration_in_millis",
+        "shards",
+        "failures",
+        "version",
+    )
+    return {key: info[key] for key in keys if key in info}
+
+
+def snapshot_failure(info, partial_allowed):
+    """None when the snapshot ended acceptably, else the message explaining why it did not."""
+    state = info.get("state")
+    if state == "SUCCESS" or (state == "PARTIAL" and partial_allowed):
+        return None
+    reasons = [
+        f"{f.get('index')}[{f.get('shard_id')}]: {f.get('reason')}"
+        for f in info.get("failures") or []
+        if isinstance(f, dict)
+    ]
+    detail = "; ".join(reasons) or info.get("reason") or "no reason given by the server"
+    shards = info.get("shards") or {}
+    counts = f" ({shards.get('failed', '?')} of {shards.get('total', '?')} shards failed)" if shards else ""
+    if state == "PARTIAL":
+        return f"Snapshot {info.get('snapshot')} is PARTIAL{counts}: {detail}. Set partial: true to accept partial snapshots"
+    return f"Snapshot {info.get('snapshot')} ended {state}{counts}: {detail}"
+
+
+def poll_interval(elapsed, first=0.2, cap=10.0):
+    """Seconds to wait before the next status check: short at first (a small snapshot ends in
+    well under a second), then a tenth of the time already waited, capped."""
+    return min(cap, max(first, elapsed / 10))

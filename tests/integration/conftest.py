@@ -162,3 +162,58 @@ def iam_factory(aws_clients):
         for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]:
             iam.delete_role_policy(RoleName=name, PolicyName=policy)
         iam.delete_role(RoleName=name)
+
+
+@pytest.fixture
+def index_factory(opensearch, cleanup):
+    """Create indices with documents; deleted after the test."""
+
+    def create(name=None, docs=1, size=0, settings=None):
+        name = name or unique("idx")
+        cleanup["indices"].append(name)
+        body = {"settings": dict({"number_of_shards": 1, "number_of_replicas": 0}, **(settings or {}))}
+        # do not wait for shards: a test may create an index whose shards cannot be assigned
+        opensearch.request("PUT", name, params={"wait_for_active_shards": "0"}, json=body)
+        if docs:
+            lines = []
+            for i in range(docs):
+                # random hex does not compress: `size` bytes per document really reach the repository
+                lines.append(json.dumps({"index": {"_id": str(i)}}))
+                lines.append(
+                    json.dumps({"n": i, "name": {"first": "John", "last": "Doe"}, "blob": os.urandom(size // 2).hex()})
+                )
+            opensearch.request(
+                "POST",
+                f"{name}/_bulk",
+                params={"refresh": "true"},
+                data="\n".join(lines) + "\n",
+                headers={"Content-Type": "application/x-ndjson"},
+            )
+        return name
+
+    return create
+
+
+@pytest.fixture
+def fs_repo(opensearch, cleanup):
+    """Register an fs repository (optionally throttled, so snapshots take a while)."""
+
+    def register(**settings):
+        name = unique("fs")
+        cleanup["repositories"].append(name)
+        (path_repo,) = next(iter(opensearch.request("GET", "_nodes/settings")["nodes"].values()))["settings"]["path"][
+            "repo"
+        ]
+        settings = dict({"location": f"{path_repo}/{name}"}, **settings)
+        opensearch.request("PUT", f"_snapshot/{name}", json={"type": "fs", "settings": settings})
+        return name
+
+    return register
+
+
+@pytest.fixture
+def s3_repo(opensearch, bucket, cleanup):
+    name = unique("s3")
+    cleanup["repositories"].append(name)
+    opensearch.request("PUT", f"_snapshot/{name}", json={"type": "s3", "settings": {"bucket": bucket}})
+    return name

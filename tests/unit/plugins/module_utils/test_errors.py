@@ -46,6 +46,7 @@ USER = "arn:aws:iam::123456789012:user/deployer"
         ),
         (403, "Signature expired: 20261128T000000Z is now earlier than ...", "aws_sigv4", "clock"),
         (500, "... The specified bucket does not exist (Service: S3, Status Code: 404)", None, "create it first"),
+        (500, "[repo:snap/uuid] Indices don't have primary shards [red]", None, "set partial: true"),
         (401, "Unauthorized", "basic", "check username and password"),
         (401, "Unauthorized", "api_key", "check api_key"),
         (401, "Unauthorized", "none", "set username and password, or api_key"),

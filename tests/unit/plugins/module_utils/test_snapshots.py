@@ -119,3 +119,53 @@ def test_invalid_repository_names(name, on_aws, message):
 
 def test_cs_prefix_allowed_off_aws():
     validate_repository_name("cs-local", on_aws=False)
+
+
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import (  # noqa: E402
+    poll_interval,
+    snapshot_failure,
+    validate_snapshot_name,
+)
+
+
+@pytest.mark.parametrize("name", ["nightly-2026.11.28", "a_b", "snap{1}"])
+def test_valid_snapshot_names(name):
+    validate_snapshot_name(name)
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [("", "empty"), ("Nightly", "lowercase"), ("_x", "start with '_'"), ("a b", "' '"), ("a#b", "'#'"), ("<x>", "'<'")],
+)
+def test_invalid_snapshot_names(name, message):
+    with pytest.raises(ConfigurationError, match=message):
+        validate_snapshot_name(name)
+
+
+FAILURES = [{"index": "logs", "shard_id": 0, "reason": "primary shard is not allocated"}]
+
+
+@pytest.mark.parametrize(
+    "info, partial, expected",
+    [
+        ({"state": "SUCCESS"}, False, None),
+        ({"state": "PARTIAL", "failures": FAILURES}, True, None),
+        (
+            {"snapshot": "s", "state": "PARTIAL", "failures": FAILURES, "shards": {"total": 2, "failed": 1}},
+            False,
+            "Snapshot s is PARTIAL (1 of 2 shards failed): logs[0]: primary shard is not allocated. Set partial: true",
+        ),
+        ({"snapshot": "s", "state": "FAILED", "reason": "disk full"}, True, "Snapshot s ended FAILED: disk full"),
+        ({"snapshot": "s", "state": "INCOMPATIBLE"}, False, "Snapshot s ended INCOMPATIBLE: no reason given"),
+    ],
+)
+def test_snapshot_failure(info, partial, expected):
+    message = snapshot_failure(info, partial)
+    assert message == expected if expected is None else message.startswith(expected)
+
+
+def test_poll_interval_grows_with_elapsed_time_and_is_capped():
+    assert poll_interval(0) == 0.2
+    assert poll_interval(1) == 0.2
+    assert poll_interval(30) == 3.0
+    assert poll_interval(3600) == 10.0

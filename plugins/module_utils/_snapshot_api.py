@@ -1,0 +1,125 @@
+# Copyright: searchops.snapshots contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The snapshot REST resources of one repository, over the shared client, with the waiting
+and retrying that taking and deleting snapshots need. Shared by the snapshot modules."""
+
+from __future__ import annotations
+
+import time
+
+from ansible_collections.searchops.snapshots.plugins.module_utils._client import backoff_delay, quote_path
+from ansible_collections.searchops.snapshots.plugins.module_utils._errors import (
+    ConnectionFailure,
+    HTTPError,
+    SearchError,
+)
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import poll_interval
+
+# Answers that mean "another snapshot operation is in the way; try again shortly".
+BUSY_TYPES = frozenset(("concurrent_snapshot_execution_exception", "snapshot_in_progress_exception"))
+# A create whose answer was lost may still have been accepted.
+LOST_STATUSES = frozenset((502, 504))
+
+
+class WaitTimeout(SearchError):
+    pass
+
+
+class Snapshots:
+    def __init__(self, client, name):
+        self.client = client
+        self.name = name
+        self.clock = time.monotonic
+        self.sleep = time.sleep
+
+    def path(self, *parts):
+        return quote_path("_snapshot", self.name, *parts)
+
+    def get(self, snapshot):
+        """The snapshot's info, or None when it does not exist."""
+        try:
+            response = self.client.request("GET", self.path(snapshot), missing_ok=False)
+        except HTTPError as err:
+            if err.status == 404 and err.error_type == "snapshot_missing_exception":
+                return None
+            raise self._explain_missing_repository(err) from None
+        snapshots = response.body.get("snapshots") or []
+        return snapshots[0] if snapshots else None
+
+    def list(self, patterns, verbose):
+        query = {"verbose": str(bool(verbose)).lower(), "ignore_unavailable": "true"}
+        try:
+            response = self.client.request("GET", self.path(",".join(patterns)), query=query)
+        except HTTPError as err:
+            raise self._explain_missing_repository(err) from None
+        return response.body.get("snapshots") or []
+
+    def _explain_missing_repository(self, err):
+        if err.error_type == "repository_missing_exception":
+            err.hint = f"Register the repository {self.name!r} first (searchops.snapshots.es_snapshot_repo)"
+        return err
+
+    def create(self, snapshot, body, deadline):
+        """Start a snapshot; True when this call created it, False when it already existed.
+
+        Retries while another snapshot operation is in the way. A create whose answer was lost
+        (timeout, 502/504) is not sent again blindly: the snapshot is looked up first.
+        """
+        attempt = 0
+        while True:
+            try:
+                self.client.request(
+                    "PUT", self.path(snapshot), query={"wait_for_completion": "false"}, body=body, retry=False
+                )
+                return True
+            except HTTPError as err:
+                if err.error_type == "invalid_snapshot_name_exception" and "already" in (err.reason or ""):
+                    return False
+                if err.status in LOST_STATUSES:
+                    if self.get(snapshot) is not None:
+                        return False
+                elif err.error_type not in BUSY_TYPES:
+                    raise
+                failure = err
+            except ConnectionFailure as err:
+                if self.get(snapshot) is not None:
+                    return False
+                failure = err
+            attempt = self._back_off(attempt, deadline, failure)
+
+    def delete(self, snapshot, deadline):
+        attempt = 0
+        while True:
+            try:
+                self.client.request("DELETE", self.path(snapshot), missing_ok=True)
+                return
+            except HTTPError as err:
+                if err.error_type not in BUSY_TYPES:
+                    raise
+                attempt = self._back_off(attempt, deadline, err)
+
+    def _back_off(self, attempt, deadline, failure):
+        delay = backoff_delay(attempt)
+        if self.clock() + delay > deadline:
+            raise WaitTimeout(f"{failure.message}; gave up within wait_timeout", failure.hint)
+        self.client.warn(f"{failure.message}; retrying in {delay:.1f}s")
+        self.sleep(delay)
+        return attempt + 1
+
+    def wait(self, snapshot, deadline, started=None):
+        """Poll until the snapshot leaves IN_PROGRESS; returns its final info."""
+        started = self.clock() if started is None else started
+        while True:
+            info = self.get(snapshot)
+            if info is None:
+                raise SearchError(f"Snapshot {snapshot} disappeared while waiting (deleted or aborted by someone else)")
+            if info.get("state") != "IN_PROGRESS":
+                return info
+            now = self.clock()
+            if now >= deadline:
+                raise WaitTimeout(
+                    f"Snapshot {snapshot} is still IN_PROGRESS after {now - started:.0f}s",
+                    "It goes on on the server; run again (or raise wait_timeout) to wait for it",
+                )
+            self.sleep(min(poll_interval(now - started), max(0.0, deadline - now)))

@@ -1,0 +1,274 @@
+#!/usr/bin/python
+
+# Copyright: searchops.snapshots contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: es_snapshot
+short_description: Take or delete a snapshot on Elasticsearch or OpenSearch
+version_added: 0.1.0
+description:
+  - Takes a snapshot into a registered repository and waits until it ends, or deletes one.
+  - Idempotent. A snapshot that already exists and succeeded is left alone; one that is still running is
+    attached to and waited for; a snapshot that failed, or ended C(PARTIAL) without O(partial=true), makes the module fail
+    with the reasons per shard.
+  - Names may use date math (C(<nightly-{now/d}>)); the module resolves them as the server does, so a re-run on the same
+    day finds the same snapshot.
+  - Another snapshot or deletion in the way is waited out, and a create request whose answer was lost (timeout,
+    HTTP 502/504 from a proxy) is never sent again blindly; the snapshot is looked up first.
+options:
+  repository:
+    description:
+      - Name of a registered snapshot repository (see M(searchops.snapshots.es_snapshot_repo)).
+    type: str
+    required: true
+  name:
+    description:
+      - Name of the snapshot. Date math is supported, for example C(<nightly-{now/d}>) or
+        C(<snap-{now/d{yyyy.MM.dd|+01:00}}>); braces in the fixed part are escaped as C(\{) and C(\}).
+      - 'The resolved name must be lowercase and must not start with C(_) or contain spaces or any of C(\ / * ? " < > | , #).'
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) takes the snapshot when it does not exist; V(absent) deletes it when it exists.
+    type: str
+    choices: [present, absent]
+    default: present
+  indices:
+    description:
+      - Indices, data streams, aliases and patterns to snapshot; a C(-) prefix excludes (C(-logs-debug-*)).
+      - Omitted means every index.
+    type: list
+    elements: str
+  ignore_unavailable:
+    description:
+      - Skip indices in O(indices) that do not exist instead of failing.
+    type: bool
+    default: false
+  include_global_state:
+    description:
+      - Also store the cluster state (templates, persistent settings, ...).
+    type: bool
+    default: false
+  partial:
+    description:
+      - Accept a snapshot in which some shards could not be stored (state C(PARTIAL)), and allow snapshotting indices
+        with unavailable primaries. Otherwise such a snapshot makes the module fail.
+    type: bool
+    default: false
+  metadata:
+    description:
+      - Arbitrary information stored with the snapshot (who took it, why).
+    type: dict
+  wait:
+    description:
+      - Wait until the snapshot ends and report its final state. With V(false), return once the server accepted it;
+        a later run with V(true) attaches to it.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait for the snapshot to end, and for other snapshot operations in the way to finish.
+      - When it runs out, the module fails; the snapshot goes on on the server.
+    type: int
+    default: 3600
+  abort:
+    description:
+      - With O(state=absent), delete a snapshot that is still running, which aborts it.
+      - Otherwise a running snapshot is waited for (within O(wait_timeout)) and deleted once it has ended.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - searchops.snapshots.connection
+attributes:
+  check_mode:
+    description: Reads the snapshot and reports what would be done and the request that would be sent; writes nothing and does not wait.
+    support: full
+  diff_mode:
+    description: Returns the snapshot before and after.
+    support: full
+author:
+  - searchops maintainers (@searchops)
+"""
+
+EXAMPLES = r"""
+- name: Nightly snapshot of the log indices on Amazon OpenSearch Service (SigV4)
+  searchops.snapshots.es_snapshot:
+    url: https://search-logs-abc123.eu-west-1.es.amazonaws.com
+    repository: nightly
+    name: "<logs-{now/d}>"
+    indices:
+      - logs-*
+      - -logs-debug-*
+    metadata:
+      taken_by: ansible
+
+- name: Start a snapshot on a self-managed cluster and return at once
+  searchops.snapshots.es_snapshot:
+    url: https://opensearch.internal:9200
+    username: admin
+    password: "{{ vault_opensearch_password }}"
+    repository: backups
+    name: before-upgrade
+    wait: false
+
+- name: Later, wait for it (attaches to the running snapshot)
+  searchops.snapshots.es_snapshot:
+    url: https://opensearch.internal:9200
+    username: admin
+    password: "{{ vault_opensearch_password }}"
+    repository: backups
+    name: before-upgrade
+    wait_timeout: 7200
+
+- name: Delete last week's snapshot
+  searchops.snapshots.es_snapshot:
+    url: http://localhost:9200
+    repository: backups
+    name: "<logs-{now/d-7d}>"
+    state: absent
+"""
+
+RETURN = r"""
+snapshot:
+  description:
+    - The snapshot as the server reports it (C(null) when absent), with its resolved name.
+    - In check mode, for a snapshot that would be taken, only its name.
+  returned: always
+  type: dict
+  sample:
+    snapshot: logs-2026.11.28
+    uuid: X9iYqEHvR2OQ3TtU69q5iQ
+    state: SUCCESS
+    indices: [logs-app]
+    start_time: "2026-11-28T01:00:00.000Z"
+    end_time: "2026-11-28T01:00:04.210Z"
+    duration_in_millis: 4210
+    shards: {total: 1, failed: 0, successful: 1}
+    failures: []
+request:
+  description: The request the module sent, or would send in check mode.
+  returned: when changed
+  type: dict
+  sample: {"method": "PUT", "path": "_snapshot/nightly/logs-2026.11.28", "query": {"wait_for_completion": "false"},
+           "body": {"indices": "logs-*", "include_global_state": false}}
+diff:
+  description: The snapshot before and after.
+  returned: when diff mode is on
+  type: dict
+"""
+
+import datetime
+import time
+
+from ansible_collections.searchops.snapshots.plugins.module_utils._datemath import resolve
+from ansible_collections.searchops.snapshots.plugins.module_utils._errors import SearchError
+from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshot_api import Snapshots
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import (
+    snapshot_failure,
+    snapshot_summary,
+    validate_snapshot_name,
+)
+
+
+def create_body(params):
+    body = {
+        "ignore_unavailable": params["ignore_unavailable"],
+        "include_global_state": params["include_global_state"],
+        "partial": params["partial"],
+    }
+    if params["indices"] is not None:
+        body["indices"] = ",".join(params["indices"])
+    if params["metadata"] is not None:
+        body["metadata"] = params["metadata"]
+    return body
+
+
+def ensure(module, client):
+    params = module.params
+    name = resolve(params["name"], datetime.datetime.now(datetime.timezone.utc))
+    validate_snapshot_name(name)
+    repo = Snapshots(client, params["repository"])
+    deadline = time.monotonic() + params["wait_timeout"]
+    before = repo.get(name)
+    result = {"changed": False}
+    converge = present if params["state"] == "present" else absent
+    after = converge(module, repo, name, before, deadline, result)
+    result["snapshot"] = snapshot_summary(after) if after else None
+    if module._diff:
+        result["diff"] = {"before": snapshot_summary(before) if before else {}, "after": result["snapshot"] or {}}
+    return result
+
+
+def present(module, repo, name, info, deadline, result):
+    params = module.params
+    if info is None:
+        body = create_body(params)
+        result.update(
+            changed=True,
+            request={"method": "PUT", "path": repo.path(name), "query": {"wait_for_completion": "false"}, "body": body},
+        )
+        if module.check_mode:
+            return {"snapshot": name}
+        if not repo.create(name, body, deadline):
+            # someone else (or an earlier attempt whose answer was lost) created it: attach
+            result.update(changed=False)
+            result.pop("request")
+        info = repo.get(name)
+    if info is not None and info.get("state") == "IN_PROGRESS" and params["wait"] and not module.check_mode:
+        info = repo.wait(name, deadline)
+    if info is not None and info.get("state") != "IN_PROGRESS":
+        failure = snapshot_failure(info, params["partial"])
+        if failure:
+            hint = "Delete it (state: absent) before taking it again" if not result["changed"] else None
+            raise SnapshotFailed(failure, hint, info)
+    return info
+
+
+def absent(module, repo, name, info, deadline, result):
+    if info is None:
+        return None
+    result.update(changed=True, request={"method": "DELETE", "path": repo.path(name)})
+    if module.check_mode:
+        return None
+    if info.get("state") == "IN_PROGRESS" and not module.params["abort"]:
+        repo.wait(name, deadline)
+    repo.delete(name, deadline)
+    return None
+
+
+class SnapshotFailed(SearchError):
+    def __init__(self, message, hint, info):
+        super().__init__(message, hint)
+        self.info = info
+
+    def result(self):
+        return {"snapshot": snapshot_summary(self.info)}
+
+
+def main():
+    module = build_module(
+        dict(
+            repository=dict(type="str", required=True),
+            name=dict(type="str", required=True),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+            indices=dict(type="list", elements="str"),
+            ignore_unavailable=dict(type="bool", default=False),
+            include_global_state=dict(type="bool", default=False),
+            partial=dict(type="bool", default=False),
+            metadata=dict(type="dict"),
+            wait=dict(type="bool", default=True),
+            wait_timeout=dict(type="int", default=3600),
+            abort=dict(type="bool", default=False),
+        ),
+        supports_check_mode=True,
+    )
+    run(module, ensure)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+#!/usr/bin/python
+
+# Copyright: searchops.snapshots contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: es_snapshot_info
+short_description: List snapshot repositories, snapshots and running snapshots on Elasticsearch or OpenSearch
+version_added: 0.1.0
+description:
+  - Lists the registered snapshot repositories and the snapshots that are running.
+  - With O(repository), also lists that repository's snapshots, filtered by name or pattern and by state.
+  - Read-only; never reports a change.
+options:
+  repository:
+    description:
+      - The repository whose snapshots to list. Omitted, no snapshots are listed.
+    type: str
+  snapshots:
+    description:
+      - Snapshot names and patterns (C(nightly-*)) to list; names that do not exist are skipped.
+    type: list
+    elements: str
+    default: ['*']
+  states:
+    description:
+      - Only list snapshots in these states.
+    type: list
+    elements: str
+    choices: [SUCCESS, PARTIAL, FAILED, IN_PROGRESS, INCOMPATIBLE]
+  verbose:
+    description:
+      - V(false) lists name, uuid, indices and state of every snapshot in one light request (the server reads only the
+        repository's index), in the server's order; large repositories answer quickly.
+      - V(true) also returns times, durations, shard counts and failures, newest first; the server reads every snapshot's
+        metadata, which takes longer on large repositories.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - searchops.snapshots.connection
+attributes:
+  check_mode:
+    description: The module only reads; it runs the same in check mode.
+    support: full
+  diff_mode:
+    description: Nothing changes, so there is no diff.
+    support: none
+author:
+  - searchops maintainers (@searchops)
+"""
+
+EXAMPLES = r"""
+- name: Repositories and running snapshots of an Amazon OpenSearch Service domain
+  searchops.snapshots.es_snapshot_info:
+    url: https://search-logs-abc123.eu-west-1.es.amazonaws.com
+  register: info
+
+- name: Successful nightly snapshots, newest first, with times
+  searchops.snapshots.es_snapshot_info:
+    url: https://opensearch.internal:9200
+    api_key: "{{ vault_opensearch_api_key }}"
+    repository: nightly
+    snapshots: ["logs-*"]
+    states: [SUCCESS]
+    verbose: true
+  register: nightly
+
+- name: The newest one
+  ansible.builtin.debug:
+    msg: "{{ nightly.snapshots[0].snapshot }}"
+"""
+
+RETURN = r"""
+repositories:
+  description: Every registered repository, by name, with its type and settings.
+  returned: always
+  type: dict
+  sample: {"nightly": {"type": "s3", "settings": {"bucket": "my-snapshots"}}}
+snapshots:
+  description:
+    - The snapshots of O(repository) that match O(snapshots) and O(states). Newest first when O(verbose=true).
+  returned: when O(repository) is given
+  type: list
+  elements: dict
+  sample: [{"snapshot": "logs-2026.11.28", "uuid": "X9iYqEHvR2OQ3TtU69q5iQ", "state": "SUCCESS", "indices": ["logs-app"]}]
+in_progress:
+  description: The snapshots running now (in every repository, or in O(repository) when given), with per-shard progress.
+  returned: always
+  type: list
+  elements: dict
+"""
+
+from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshot_api import Snapshots
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import snapshot_summary
+
+
+def gather(module, client):
+    params = module.params
+    result = {"changed": False, "repositories": client.request("GET", "_snapshot").body or {}}
+    if params["repository"]:
+        repo = Snapshots(client, params["repository"])
+        listed = repo.list(params["snapshots"], params["verbose"])
+        if params["states"]:
+            listed = [s for s in listed if s.get("state") in params["states"]]
+        if params["verbose"]:
+            listed.sort(key=lambda s: (s.get("start_time_in_millis", 0), s.get("end_time_in_millis", 0)), reverse=True)
+        result["snapshots"] = [snapshot_summary(s) for s in listed]
+        running = client.request("GET", repo.path("_status")).body
+    else:
+        running = client.request("GET", "_snapshot/_status").body
+    result["in_progress"] = running.get("snapshots", [])
+    return result
+
+
+def main():
+    module = build_module(
+        dict(
+            repository=dict(type="str"),
+            snapshots=dict(type="list", elements="str", default=["*"]),
+            states=dict(
+                type="list", elements="str", choices=["SUCCESS", "PARTIAL", "FAILED", "IN_PROGRESS", "INCOMPATIBLE"]
+            ),
+            verbose=dict(type="bool", default=False),
+        ),
+        supports_check_mode=True,
+    )
+    run(module, gather)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,191 @@
+"""es_snapshot and es_snapshot_info against the real node (fs and S3 repositories)."""
+
+import datetime
+import time
+
+import pytest
+
+from tests.integration.helpers import four_steps, unique
+
+SNAPSHOT = "searchops.snapshots.es_snapshot"
+INFO = "searchops.snapshots.es_snapshot_info"
+
+
+def conn(stack):
+    return {"url": stack["opensearch"]}
+
+
+def server_snapshot(opensearch, repo, name):
+    return opensearch.request("GET", f"_snapshot/{repo}/{name}")["snapshots"][0]
+
+
+@pytest.mark.parametrize("kind", ["fs", "s3"])
+def test_snapshot_one_index_four_steps(ansible, stack, opensearch, index_factory, fs_repo, s3_repo, kind, s3, bucket):
+    index = index_factory(docs=3)
+    repo = fs_repo() if kind == "fs" else s3_repo
+    args = dict(conn(stack), repository=repo, name="one", indices=[index], metadata={"by": "test"})
+    check, apply = four_steps(ansible, SNAPSHOT, args)[:2]
+    assert check["snapshot"] == {"snapshot": "one"}
+    assert apply["snapshot"]["state"] == "SUCCESS" and apply["snapshot"]["indices"] == [index]
+    on_server = server_snapshot(opensearch, repo, "one")
+    assert on_server["state"] == "SUCCESS" and on_server["include_global_state"] is False
+    assert on_server["metadata"] == {"by": "test"}
+    if kind == "s3":
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
+        assert f"snap-{on_server['uuid']}.dat" in keys
+
+
+def test_patterns_exclusions_and_all(ansible, stack, opensearch, index_factory, fs_repo):
+    prefix = unique("pat")
+    keep_a, keep_b, skip = index_factory(f"{prefix}-a"), index_factory(f"{prefix}-b"), index_factory(f"{prefix}-debug")
+    repo = fs_repo()
+    result = ansible(
+        SNAPSHOT, dict(conn(stack), repository=repo, name="pattern", indices=[f"{prefix}-*", f"-{prefix}-debug"])
+    )
+    assert sorted(result["snapshot"]["indices"]) == sorted([keep_a, keep_b])
+    everything = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="all"))
+    assert {keep_a, keep_b, skip} <= set(everything["snapshot"]["indices"])
+
+
+def test_date_math_name_matches_the_servers_resolution(ansible, stack, opensearch, index_factory, fs_repo, cleanup):
+    expressions = [
+        "<dm1-{now/d}>",
+        "<dm2-{now/M{yyyy.MM}}>",
+        "<dm3-{now/d{yyyy.MM.dd|+12:00}}>",
+        "<dm4-{now/d{yyyy.MM.dd|-12:00}}>",
+        "<dm5-{now-1d/d{yyyy.MM.dd.HH}}>",
+        "<dm6-{now/w{yyyy.MM.dd|Asia/Tokyo}}>",
+    ]
+    repo = fs_repo()
+    index = index_factory()
+    for expression in expressions:
+        # what the server makes of the same expression as an index name
+        created = opensearch.request("PUT", _quote(expression))
+        cleanup["indices"].append(created["index"])
+        result = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name=expression, indices=[index]))
+        assert result["snapshot"]["snapshot"] == created["index"], expression
+        assert server_snapshot(opensearch, repo, created["index"])["state"] == "SUCCESS"
+
+
+def _quote(expression):
+    from urllib.parse import quote
+
+    return quote(expression, safe="")
+
+
+def test_no_wait_then_attach(ansible, stack, opensearch, index_factory, fs_repo):
+    index = index_factory(docs=20, size=50_000)  # ~1 MB at 200 kb/s: a few seconds
+    repo = fs_repo(max_snapshot_bytes_per_sec="200kb")
+    started = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="slow", indices=[index], wait=False))
+    assert started["changed"] and started["snapshot"]["state"] == "IN_PROGRESS"
+    attached = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="slow", indices=[index]))
+    assert not attached["changed"] and attached["snapshot"]["state"] == "SUCCESS"
+    assert server_snapshot(opensearch, repo, "slow")["state"] == "SUCCESS"
+
+
+def test_second_snapshot_while_one_is_running(ansible, stack, opensearch, index_factory, fs_repo):
+    index = index_factory(docs=20, size=50_000)
+    repo = fs_repo(max_snapshot_bytes_per_sec="200kb")
+    ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="first", indices=[index], wait=False))
+    running = opensearch.request("GET", f"_snapshot/{repo}/_current")["snapshots"]
+    assert [s["snapshot"] for s in running] == ["first"]
+    second = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="second", indices=[index]))
+    assert second["changed"] and second["snapshot"]["state"] == "SUCCESS"
+    first = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="first", indices=[index]))
+    assert first["snapshot"]["state"] == "SUCCESS"
+
+
+def test_delete_running_snapshot_waits_unless_abort(ansible, stack, opensearch, index_factory, fs_repo):
+    index = index_factory(docs=20, size=50_000)
+    repo = fs_repo(max_snapshot_bytes_per_sec="200kb")
+    ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="running", indices=[index], wait=False))
+    deleted = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="running", state="absent"))
+    assert deleted["changed"]
+    assert opensearch.request("GET", f"_snapshot/{repo}/running", expect=(404,))
+
+
+def test_delete_four_steps_and_absent(ansible, stack, opensearch, index_factory, fs_repo):
+    index = index_factory()
+    repo = fs_repo()
+    ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="gone", indices=[index]))
+    four_steps(ansible, SNAPSHOT, dict(conn(stack), repository=repo, name="gone", state="absent"))
+    assert opensearch.request("GET", f"_snapshot/{repo}/gone", expect=(404,))
+
+
+def test_partial_snapshot_of_a_red_index(ansible, stack, opensearch, index_factory, fs_repo):
+    red = index_factory(docs=0, settings={"index.routing.allocation.require._name": "no-such-node"})
+    repo = fs_repo()
+    refused = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="red", indices=[red]))
+    assert refused["failed"] and "don't have primary shards" in refused["msg"] and "partial: true" in refused["msg"]
+    accepted = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="red", indices=[red], partial=True))
+    assert accepted["changed"] and accepted["snapshot"]["state"] == "PARTIAL"
+    assert accepted["snapshot"]["failures"][0]["reason"] == "primary shard is not allocated"
+    # the same PARTIAL snapshot is not acceptable to a run that did not ask for partial
+    again = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="red", indices=[red]))
+    assert again["failed"] and "PARTIAL" in again["msg"] and "primary shard is not allocated" in again["msg"]
+
+
+def test_missing_repository_says_to_register_it(ansible, stack):
+    result = ansible(SNAPSHOT, dict(conn(stack), repository="no-such-repo", name="x"))
+    assert result["failed"] and "Register the repository 'no-such-repo' first" in result["msg"]
+
+
+def test_info_lists_many_snapshots(ansible, stack, opensearch, index_factory, fs_repo):
+    index = index_factory()
+    repo = fs_repo()
+    names = [f"many-{i:02d}" for i in range(25)]
+    for name in names:
+        opensearch.request(
+            "PUT", f"_snapshot/{repo}/{name}", params={"wait_for_completion": "true"}, json={"indices": index}
+        )
+    # OpenSearch stamps snapshots with its cached clock, which ticks every 200 ms: let one tick
+    # pass so that "other" is unambiguously the newest
+    time.sleep(0.25)
+    opensearch.request(
+        "PUT", f"_snapshot/{repo}/other", params={"wait_for_completion": "true"}, json={"indices": index}
+    )
+
+    light = ansible(INFO, dict(conn(stack), repository=repo, snapshots=["many-*"]))
+    assert not light["changed"] and sorted(s["snapshot"] for s in light["snapshots"]) == names
+    assert repo in light["repositories"] and light["in_progress"] == []
+    assert "start_time" not in light["snapshots"][0]
+
+    full = ansible(INFO, dict(conn(stack), repository=repo, verbose=True, states=["SUCCESS"]))
+    listed = [s["snapshot"] for s in full["snapshots"]]
+    assert listed[0] == "other" and set(listed) == set(names) | {"other"}  # newest first
+    starts = [s["start_time"] for s in full["snapshots"]]
+    assert starts == sorted(starts, reverse=True)
+
+    none = ansible(INFO, dict(conn(stack), repository=repo, states=["FAILED"]))
+    assert none["snapshots"] == []
+    missing = ansible(INFO, dict(conn(stack), repository=repo, snapshots=["does-not-exist"]))
+    assert missing["snapshots"] == []
+
+
+def test_info_shows_running_snapshots(ansible, stack, index_factory, fs_repo):
+    index = index_factory(docs=20, size=50_000)
+    repo = fs_repo(max_snapshot_bytes_per_sec="200kb")
+    ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="busy", indices=[index], wait=False))
+    info = ansible(INFO, dict(conn(stack), repository=repo))
+    assert [s["snapshot"] for s in info["in_progress"]] == ["busy"]
+    assert info["in_progress"][0]["state"] in ("STARTED", "IN_PROGRESS")
+    # let it end so that cleanup does not abort it midway
+    ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="busy", indices=[index]))
+
+
+def test_snapshot_through_the_aws_gateway(ansible, stack, iam_factory, s3_repo, index_factory):
+    user = iam_factory.user({"Effect": "Allow", "Action": "es:ESHttp*", "Resource": "*"})
+    index = index_factory()
+    args = {
+        "url": stack["gateway"],
+        "region": stack["region"],
+        "auth_type": "aws_sigv4",
+        "access_key": user["key"],
+        "secret_key": user["secret"],
+        "repository": s3_repo,
+        "name": "<aws-{now/d}>",
+        "indices": [index],
+    }
+    results = four_steps(ansible, SNAPSHOT, args)
+    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y.%m.%d")
+    assert results[1]["snapshot"]["snapshot"] == f"aws-{today}"

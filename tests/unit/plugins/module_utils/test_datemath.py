@@ -1,0 +1,62 @@
+import datetime
+
+import pytest
+
+from ansible_collections.searchops.snapshots.plugins.module_utils._datemath import resolve
+from ansible_collections.searchops.snapshots.plugins.module_utils._errors import ConfigurationError
+
+NOW = datetime.datetime(2024, 3, 22, 14, 5, 9, 123456, tzinfo=datetime.timezone.utc)  # a Friday
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("plain-name", "plain-name"),
+        ("<logs-{now/d}>", "logs-2024.03.22"),
+        ("<logs-{now}>", "logs-2024.03.22"),
+        ("<logs-{now/M}>", "logs-2024.03.01"),
+        ("<logs-{now/M{yyyy.MM}}>", "logs-2024.03"),
+        ("<logs-{now/M-1M{yyyy.MM}}>", "logs-2024.02"),
+        ("<logs-{now-1d/d}>", "logs-2024.03.21"),
+        ("<logs-{now/w}>", "logs-2024.03.18"),
+        ("<logs-{now/y{yyyy}}>", "logs-2024"),
+        ("<logs-{now+1y{yy}}>", "logs-25"),
+        ("<logs-{now/h{yyyy.MM.dd.HH}}>", "logs-2024.03.22.14"),
+        ("<logs-{now{yyyy-MM-dd'T'HH:mm:ss.SSS}}>", "logs-2024-03-22T14:05:09.123"),
+        ("<logs-{now{MMM-d}}>", "logs-Mar-22"),
+        # time zones: rounding and formatting happen in the zone
+        ("<logs-{now/d{yyyy.MM.dd|+12:00}}>", "logs-2024.03.23"),
+        ("<logs-{now/d{yyyy.MM.dd|-14:30}}>", "logs-2024.03.21"),
+        ("<logs-{now{HH:mm|+01:00}}>", "logs-15:05"),
+        ("<logs-{now{HH|Asia/Tokyo}}>", "logs-23"),
+        ("<logs-{now{HH|UTC}}>", "logs-14"),
+        # escapes in the static part
+        ("<elastic\\{ON\\}-{now/M}>", "elastic{ON}-2024.03.01"),
+        ("<a-{now/d}-b-{now/M{MM}}>", "a-2024.03.22-b-03"),
+    ],
+)
+def test_resolve(name, expected):
+    assert resolve(name, NOW) == expected
+
+
+def test_month_arithmetic_clamps_to_month_end():
+    end_of_march = datetime.datetime(2024, 3, 31, 10, 0, tzinfo=datetime.timezone.utc)
+    assert resolve("<s-{now-1M}>", end_of_march) == "s-2024.02.29"
+    assert resolve("<s-{now+11M}>", end_of_march) == "s-2025.02.28"
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("<logs-{now/d>", "missing '}'"),
+        ("<logs-}{now}>", "unmatched '}'"),
+        ("<logs-{today}>", "must start with 'now'"),
+        ("<logs-{now*2}>", "cannot read"),
+        ("<logs-{now{yyyy|Mars/Olympus}}>", "unknown time zone"),
+        ("<logs-{now{EEE}}>", "format letter 'E' is not supported"),
+        ("<logs-{now{'yyyy}}>", "unclosed quote"),
+    ],
+)
+def test_bad_expressions(name, message):
+    with pytest.raises(ConfigurationError, match=message):
+        resolve(name, NOW)

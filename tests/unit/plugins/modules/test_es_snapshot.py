@@ -1,0 +1,224 @@
+"""es_snapshot main() against a fake transport replaying the server's answers."""
+
+import datetime
+
+import pytest
+import requests
+
+from ansible_collections.searchops.snapshots.plugins.module_utils import _snapshot_api
+from ansible_collections.searchops.snapshots.plugins.modules.es_snapshot import main
+
+PATH = "_snapshot/nightly/snap-1"
+MISSING = (404, {"error": {"type": "snapshot_missing_exception", "reason": "[nightly:snap-1] is missing"}})
+
+
+def info(state, **extra):
+    body = {
+        "snapshot": "snap-1",
+        "uuid": "u1",
+        "state": state,
+        "indices": ["logs"],
+        "shards": {"total": 1, "failed": 0, "successful": 1},
+    }
+    body.update(extra)
+    return (200, {"snapshots": [body]})
+
+
+ACCEPTED = (200, {"accepted": True})
+BUSY = (
+    503,
+    {"error": {"type": "concurrent_snapshot_execution_exception", "reason": "cannot snapshot while a deletion runs"}},
+)
+
+
+@pytest.fixture(autouse=True)
+def fast_clock(monkeypatch):
+    """Sleeps advance a fake clock instead of waiting."""
+    now = [0.0]
+    monkeypatch.setattr(_snapshot_api.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(_snapshot_api.time, "sleep", lambda s: now.__setitem__(0, now[0] + s))
+    return now
+
+
+def args(**kw):
+    return dict({"url": "http://localhost:9200", "repository": "nightly", "name": "snap-1", "indices": ["logs"]}, **kw)
+
+
+def creates(server):
+    return [r for r in server.sent if r["method"] == "PUT"]
+
+
+def test_create_then_wait_until_success(server, run_module):
+    server.on("GET", PATH, MISSING, info("IN_PROGRESS"), info("IN_PROGRESS"), info("SUCCESS", duration_in_millis=1200))
+    server.on("PUT", PATH, ACCEPTED)
+    failed, result = run_module(main, args(metadata={"by": "ansible"}))
+    assert not failed and result["changed"]
+    (put,) = creates(server)
+    assert put["query"] == {"wait_for_completion": "false"}
+    assert put["body"] == {
+        "indices": "logs",
+        "ignore_unavailable": False,
+        "include_global_state": False,
+        "partial": False,
+        "metadata": {"by": "ansible"},
+    }
+    assert result["snapshot"]["state"] == "SUCCESS" and result["snapshot"]["duration_in_millis"] == 1200
+
+
+def test_existing_success_is_unchanged(server, run_module):
+    server.on("GET", PATH, info("SUCCESS"))
+    failed, result = run_module(main, args())
+    assert not failed and not result["changed"] and creates(server) == []
+
+
+def test_existing_in_progress_is_attached_to(server, run_module):
+    server.on("GET", PATH, info("IN_PROGRESS"), info("SUCCESS"))
+    failed, result = run_module(main, args())
+    assert not failed and not result["changed"] and creates(server) == []
+    assert result["snapshot"]["state"] == "SUCCESS"
+
+
+def test_no_wait_returns_in_progress(server, run_module):
+    server.on("GET", PATH, MISSING, info("IN_PROGRESS"))
+    server.on("PUT", PATH, ACCEPTED)
+    failed, result = run_module(main, args(wait=False))
+    assert not failed and result["changed"] and result["snapshot"]["state"] == "IN_PROGRESS"
+
+
+def test_partial_fails_with_shard_reasons(server, run_module):
+    failures = [{"index": "logs", "shard_id": 0, "reason": "primary shard is not allocated"}]
+    server.on(
+        "GET", PATH, MISSING, info("PARTIAL", failures=failures, shards={"total": 1, "failed": 1, "successful": 0})
+    )
+    server.on("PUT", PATH, ACCEPTED)
+    failed, result = run_module(main, args())
+    assert failed
+    assert "PARTIAL (1 of 1 shards failed): logs[0]: primary shard is not allocated" in result["msg"]
+    assert result["snapshot"]["state"] == "PARTIAL"
+
+
+def test_partial_accepted_when_asked(server, run_module):
+    server.on("GET", PATH, MISSING, info("PARTIAL"))
+    server.on("PUT", PATH, ACCEPTED)
+    failed, result = run_module(main, args(partial=True))
+    assert not failed and result["changed"] and creates(server)[0]["body"]["partial"] is True
+
+
+def test_failed_snapshot_fails_and_existing_failure_says_to_delete(server, run_module):
+    server.on("GET", PATH, info("FAILED", reason="disk full"))
+    failed, result = run_module(main, args())
+    assert failed and "ended FAILED" in result["msg"] and "disk full" in result["msg"]
+    assert "Delete it (state: absent)" in result["msg"]
+
+
+def test_concurrent_operation_is_waited_out(server, run_module, fast_clock):
+    server.on("GET", PATH, MISSING, MISSING, info("SUCCESS"))
+    server.on("PUT", PATH, BUSY, BUSY, ACCEPTED)
+    failed, result = run_module(main, args())
+    assert not failed and result["changed"] and len(creates(server)) == 3
+    assert fast_clock[0] > 0
+
+
+def test_concurrent_operation_gives_up_within_wait_timeout(server, run_module):
+    server.on("GET", PATH, MISSING)
+    server.on("PUT", PATH, BUSY)
+    failed, result = run_module(main, args(wait_timeout=5))
+    assert failed and "gave up within wait_timeout" in result["msg"]
+
+
+@pytest.mark.parametrize(
+    "lost",
+    [
+        (504, "<html>504 Gateway Time-out</html>"),
+        (502, "<html>502 Bad Gateway</html>"),
+        requests.exceptions.ReadTimeout("read timed out"),
+    ],
+)
+def test_lost_answer_is_looked_up_not_resent(server, run_module, lost):
+    # the server accepted the create, but its answer never arrived
+    server.on("GET", PATH, MISSING, info("IN_PROGRESS"), info("SUCCESS"))
+    server.on("PUT", PATH, lost)
+    failed, result = run_module(main, args())
+    assert not failed and result["snapshot"]["state"] == "SUCCESS"
+    assert len(creates(server)) == 1
+
+
+def test_lost_answer_for_a_create_that_never_happened_is_sent_again(server, run_module):
+    server.on("GET", PATH, MISSING, MISSING, MISSING, info("SUCCESS"))
+    server.on("PUT", PATH, (504, "gateway timeout"), ACCEPTED)
+    failed, result = run_module(main, args())
+    assert not failed and result["changed"] and len(creates(server)) == 2
+
+
+def test_already_exists_race_attaches(server, run_module):
+    taken = (
+        400,
+        {
+            "error": {
+                "type": "invalid_snapshot_name_exception",
+                "reason": "[nightly:snap-1] snapshot with the same name already exists",
+            }
+        },
+    )
+    server.on("GET", PATH, MISSING, info("SUCCESS"))
+    server.on("PUT", PATH, taken)
+    failed, result = run_module(main, args())
+    assert not failed and not result["changed"]
+
+
+def test_wait_timeout_leaves_the_snapshot_running(server, run_module):
+    server.on("GET", PATH, MISSING, info("IN_PROGRESS"))
+    server.on("PUT", PATH, ACCEPTED)
+    failed, result = run_module(main, args(wait_timeout=30))
+    assert failed and "still IN_PROGRESS after 30s" in result["msg"] and "goes on on the server" in result["msg"]
+
+
+def test_check_mode_sends_nothing(server, run_module):
+    server.on("GET", PATH, MISSING)
+    failed, result = run_module(main, args(), check_mode=True, diff=True)
+    assert not failed and result["changed"] and creates(server) == []
+    assert result["request"]["path"] == PATH and result["diff"]["before"] == {}
+
+
+def test_date_math_name_is_resolved_before_any_request(server, run_module):
+    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y.%m.%d")
+    path = f"_snapshot/nightly/nightly-{today}"
+    server.on("GET", path, info("SUCCESS", snapshot=f"nightly-{today}"))
+    failed, result = run_module(main, args(name="<nightly-{now/d}>"))
+    assert not failed and server.sent[0]["path"] == path
+
+
+def test_invalid_name_fails_before_any_request(server, run_module):
+    failed, result = run_module(main, args(name="Nightly"))
+    assert failed and "must be lowercase" in result["msg"] and server.sent == []
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_delete(server, run_module, check_mode):
+    server.on("GET", PATH, info("SUCCESS"))
+    server.on("DELETE", PATH, (200, {"acknowledged": True}))
+    failed, result = run_module(main, args(state="absent"), check_mode=check_mode)
+    assert not failed and result["changed"] and result["snapshot"] is None
+    assert len([r for r in server.sent if r["method"] == "DELETE"]) == (0 if check_mode else 1)
+
+
+def test_delete_absent_is_unchanged(server, run_module):
+    server.on("GET", PATH, MISSING)
+    failed, result = run_module(main, args(state="absent"))
+    assert not failed and not result["changed"]
+
+
+def test_running_snapshot_is_not_aborted_unless_asked(server, run_module):
+    server.on("GET", PATH, info("IN_PROGRESS"), info("IN_PROGRESS"), info("SUCCESS"))
+    server.on("DELETE", PATH, (200, {"acknowledged": True}))
+    failed, result = run_module(main, args(state="absent"))
+    assert not failed
+    methods = [r["method"] for r in server.sent]
+    assert methods == ["GET", "GET", "GET", "DELETE"]  # waited for it to end, then deleted
+
+
+def test_abort_deletes_a_running_snapshot_at_once(server, run_module):
+    server.on("GET", PATH, info("IN_PROGRESS"))
+    server.on("DELETE", PATH, (200, {"acknowledged": True}))
+    failed, result = run_module(main, args(state="absent", abort=True))
+    assert not failed and [r["method"] for r in server.sent] == ["GET", "DELETE"]

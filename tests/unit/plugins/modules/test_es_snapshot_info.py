@@ -1,0 +1,36 @@
+from ansible_collections.searchops.snapshots.plugins.modules.es_snapshot_info import main
+
+REPOS = (200, {"nightly": {"type": "s3", "settings": {"bucket": "b"}}})
+IDLE = (200, {"snapshots": []})
+
+
+def snap(name, state, start):
+    return {"snapshot": name, "uuid": name, "state": state, "indices": ["i"], "start_time_in_millis": start}
+
+
+def test_repositories_and_running_only(server, run_module):
+    server.on("GET", "_snapshot", REPOS).on("GET", "_snapshot/_status", IDLE)
+    failed, result = run_module(main, {"url": "http://localhost:9200"})
+    assert not failed and not result["changed"]
+    assert result["repositories"] == REPOS[1] and result["in_progress"] == [] and "snapshots" not in result
+
+
+def test_light_listing_filters_states(server, run_module):
+    listing = (200, {"snapshots": [snap("a", "SUCCESS", 1), snap("b", "FAILED", 2)]})
+    server.on("GET", "_snapshot", REPOS).on("GET", "_snapshot/nightly/a*,b*", listing)
+    server.on("GET", "_snapshot/nightly/_status", IDLE)
+    failed, result = run_module(
+        main,
+        {"url": "http://localhost:9200", "repository": "nightly", "snapshots": ["a*", "b*"], "states": ["SUCCESS"]},
+    )
+    assert not failed and [s["snapshot"] for s in result["snapshots"]] == ["a"]
+    listing_request = next(r for r in server.sent if r["path"] == "_snapshot/nightly/a*,b*")
+    assert listing_request["query"] == {"verbose": "false", "ignore_unavailable": "true"}
+
+
+def test_verbose_listing_is_newest_first(server, run_module):
+    listing = (200, {"snapshots": [snap("old", "SUCCESS", 1), snap("new", "SUCCESS", 3), snap("mid", "SUCCESS", 2)]})
+    server.on("GET", "_snapshot", REPOS).on("GET", "_snapshot/nightly/*", listing)
+    server.on("GET", "_snapshot/nightly/_status", IDLE)
+    failed, result = run_module(main, {"url": "http://localhost:9200", "repository": "nightly", "verbose": True})
+    assert [s["snapshot"] for s in result["snapshots"]] == ["new", "mid", "old"]
