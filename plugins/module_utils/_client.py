@@ -188,9 +188,12 @@ class Client:
             )
         return None
 
-    def request(self, method, path, query=None, body=None, expect=(200,), missing_ok=False, retry=None):
+    def request(
+        self, method, path, query=None, body=None, expect=(200,), missing_ok=False, retry=None, content_type=None
+    ):
         """Send one request; return a Response, or None for 404 when missing_ok.
 
+        body: sent as JSON, or as-is when it is a str (with content_type, default JSON).
         retry: None retries idempotent methods on RETRY_STATUSES and connection errors; False
         retries only failures to connect (the request never left); True retries like idempotent.
         """
@@ -199,8 +202,8 @@ class Client:
         data = None
         headers = {}
         if body is not None:
-            data = json.dumps(body, separators=(",", ":")).encode()
-            headers["Content-Type"] = "application/json"
+            data = body.encode() if isinstance(body, str) else json.dumps(body, separators=(",", ":")).encode()
+            headers["Content-Type"] = content_type or "application/json"
         may_repeat = (method in IDEMPOTENT) if retry is None else retry
         attempt = 0
         while True:

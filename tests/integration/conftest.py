@@ -77,11 +77,12 @@ def cleanup(opensearch):
     created = {"indices": [], "repositories": []}
     yield created
     for repo in created["repositories"]:
+        definition = opensearch.request("GET", f"_snapshot/{repo}", expect=(200, 404)) or {}
+        readonly = str(definition.get(repo, {}).get("settings", {}).get("readonly")).lower() == "true"
         # 500: the repository's storage is unreachable (a test registered a missing bucket)
-        listing = opensearch.request("GET", f"_snapshot/{repo}/_all", expect=(200, 404, 500)) or {}
+        listing = {} if readonly else opensearch.request("GET", f"_snapshot/{repo}/_all", expect=(200, 404, 500)) or {}
         for snap in listing.get("snapshots", []):
             opensearch.request("DELETE", f"_snapshot/{repo}/{snap['snapshot']}", expect=(200, 404))
-        definition = opensearch.request("GET", f"_snapshot/{repo}", expect=(200, 404)) or {}
         opensearch.request("DELETE", f"_snapshot/{repo}", expect=(200, 404))
         if definition.get(repo, {}).get("type") == "fs":
             shutil.rmtree(definition[repo]["settings"]["location"], ignore_errors=True)

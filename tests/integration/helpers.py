@@ -45,10 +45,15 @@ class Ansible:
         self.count = 0
 
     def __call__(self, module, args, check=False, diff=False, env=None, verbosity=0):
+        task = {"name": "under test", module: args, "ignore_errors": True}
+        output = self.play([task], check, diff, env, verbosity)
+        return output if verbosity else output[0]
+
+    def play(self, tasks, check=False, diff=False, env=None, verbosity=0):
+        """Run tasks in one play; return each task's result (or the raw output with verbosity)."""
         self.count += 1
         playbook = self.tmp_path / f"play-{self.count}.yml"
-        task = {"name": "under test", module: args, "ignore_errors": True}
-        play = [{"hosts": "localhost", "gather_facts": False, "tasks": [task]}]
+        play = [{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]
         playbook.write_text(json.dumps(play))
         cmd = [
             str(Path(sys.executable).parent / "ansible-playbook"),
@@ -78,7 +83,7 @@ class Ansible:
             return proc.stdout + proc.stderr
         try:
             output = json.loads(proc.stdout)
-            return output["plays"][0]["tasks"][0]["hosts"]["localhost"]
+            return [task["hosts"]["localhost"] for task in output["plays"][0]["tasks"]]
         except (ValueError, KeyError, IndexError):
             raise AssertionError(
                 f"ansible-playbook failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"

@@ -28,7 +28,10 @@ class FakeServer(BaseAdapter):
     def send(self, request, **kwargs):
         parts = urlsplit(request.url)
         path = parts.path.lstrip("/")
-        body = json.loads(request.body) if request.body else None
+        try:
+            body = json.loads(request.body) if request.body else None
+        except ValueError:
+            body = request.body.decode() if isinstance(request.body, bytes) else request.body
         self.sent.append(
             {
                 "method": request.method,

@@ -1,0 +1,366 @@
+#!/usr/bin/python
+
+# Copyright: searchops.snapshots contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: es_restore
+short_description: Restore indices from a snapshot on Elasticsearch or OpenSearch, planned first and safe to re-run
+version_added: 0.1.0
+description:
+  - Plans the restore first (which indices of the snapshot, their names after renaming, which of those exist already),
+    then acts, then waits until the restored indices are active and reports their document counts.
+  - Never deletes or closes an existing index unless O(on_conflict) says so. With the default O(on_conflict=skip),
+    existing indices are left untouched and reported as skipped, so a second run restores nothing and reports no change.
+  - System and hidden indices (names starting with C(.), such as C(.kibana*), C(.opendistro_security), C(.plugins*))
+    are left out by default; they break full restores on Amazon OpenSearch Service.
+  - Works the same from a repository registered C(readonly) on another cluster (migration).
+options:
+  repository:
+    description:
+      - Name of the registered repository that holds the snapshot.
+    type: str
+    required: true
+  snapshot:
+    description:
+      - Name of the snapshot, or V(latest) for the newest successful snapshot (among those matching O(snapshot_pattern)).
+    type: str
+    required: true
+  snapshot_pattern:
+    description:
+      - With O(snapshot=latest), only consider snapshots whose names match this pattern (C(*) wildcards).
+    type: str
+    default: '*'
+  indices:
+    description:
+      - Indices of the snapshot to restore, as names and C(*) patterns; a C(-) prefix excludes (C(-logs-debug-*)).
+      - Omitted means every index in the snapshot.
+      - A system index named exactly (not by a pattern) is restored even when O(exclude_system_indices=true).
+    type: list
+    elements: str
+  exclude_system_indices:
+    description:
+      - Leave out indices whose names start with C(.) (system and hidden indices).
+    type: bool
+    default: true
+  rename_pattern:
+    description:
+      - Regular expression applied to each index name (as the server does, Java syntax); with O(rename_replacement)
+        it gives the name to restore under, for example to restore beside the live index.
+      - A rename that would restore two indices under one name is refused before anything is done.
+    type: str
+  rename_replacement:
+    description:
+      - Replacement for O(rename_pattern); C($1) refers to the first group.
+    type: str
+  index_settings:
+    description:
+      - Index settings to override in the restored indices (for example C(index.number_of_replicas)).
+    type: dict
+  ignore_index_settings:
+    description:
+      - Index settings of the snapshot not to restore.
+    type: list
+    elements: str
+  include_global_state:
+    description:
+      - Also restore the cluster state stored in the snapshot (templates, persistent settings).
+    type: bool
+    default: false
+  include_aliases:
+    description:
+      - Restore the aliases of the restored indices.
+    type: bool
+    default: true
+  partial:
+    description:
+      - Allow restoring from a snapshot in which some shards are missing (state C(PARTIAL)); the missing shards are
+        created empty.
+    type: bool
+    default: false
+  on_conflict:
+    description:
+      - What to do when an index with the target name exists already.
+      - V(skip) leaves it untouched and restores the others; V(fail) fails before changing anything;
+        V(close) closes it and restores over it; V(delete) deletes it and restores it anew.
+    type: str
+    choices: [skip, fail, close, delete]
+    default: skip
+  wait:
+    description:
+      - Wait until every restored shard is active and report document counts.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait for the restore to finish.
+    type: int
+    default: 3600
+extends_documentation_fragment:
+  - searchops.snapshots.connection
+attributes:
+  check_mode:
+    description: Computes and returns the plan; closes, deletes and restores nothing.
+    support: full
+  diff_mode:
+    description: No diff; the plan and the lists of restored, skipped, closed and deleted indices say what changes.
+    support: none
+author:
+  - searchops maintainers (@searchops)
+"""
+
+EXAMPLES = r"""
+- name: Restore everything from last night's snapshot that is not there already (Amazon OpenSearch Service)
+  searchops.snapshots.es_restore:
+    url: https://search-logs-abc123.eu-west-1.es.amazonaws.com
+    repository: nightly
+    snapshot: latest
+    snapshot_pattern: "logs-*"
+
+- name: Restore one index beside the live one, to compare
+  searchops.snapshots.es_restore:
+    url: https://opensearch.internal:9200
+    username: admin
+    password: "{{ vault_opensearch_password }}"
+    repository: backups
+    snapshot: before-upgrade
+    indices: [orders]
+    rename_pattern: "(.+)"
+    rename_replacement: "restored-$1"
+    index_settings:
+      index.number_of_replicas: 0
+
+- name: Put an index back as it was in the snapshot, replacing the current one
+  searchops.snapshots.es_restore:
+    url: http://localhost:9200
+    repository: backups
+    snapshot: before-upgrade
+    indices: [orders]
+    on_conflict: delete
+"""
+
+RETURN = r"""
+snapshot:
+  description: The snapshot restored from (resolved when O(snapshot=latest)).
+  returned: always
+  type: str
+  sample: nightly-2026.11.28
+plan:
+  description: The plan, computed before anything is done (the only result in check mode).
+  returned: always
+  type: dict
+  contains:
+    selected:
+      description: Indices of the snapshot that the selection matches.
+      type: list
+      elements: str
+    excluded_system:
+      description: System indices left out.
+      type: list
+      elements: str
+    targets:
+      description: Source index -> name it is restored under.
+      type: dict
+    conflicts:
+      description: Source index -> existing index with the target name.
+      type: dict
+    restore:
+      description: Source indices that are restored.
+      type: list
+      elements: str
+    skipped:
+      description: Source indices left out because their target exists (O(on_conflict=skip)).
+      type: list
+      elements: str
+    close:
+      description: Existing indices closed before the restore (O(on_conflict=close)).
+      type: list
+      elements: str
+    delete:
+      description: Existing indices deleted before the restore (O(on_conflict=delete)).
+      type: list
+      elements: str
+restored:
+  description: The restored indices with their source and document count (counts when O(wait=true)).
+  returned: when something was restored
+  type: list
+  elements: dict
+  sample: [{"index": "restored-orders", "source": "orders", "docs": 1204}]
+request:
+  description: The restore request sent, or that would be sent in check mode.
+  returned: when changed
+  type: dict
+"""
+
+import time
+
+from ansible_collections.searchops.snapshots.plugins.module_utils._client import quote_path
+from ansible_collections.searchops.snapshots.plugins.module_utils._errors import SearchError
+from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run
+from ansible_collections.searchops.snapshots.plugins.module_utils._restore import plan
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshot_api import Snapshots, WaitTimeout
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import poll_interval
+
+
+def find_snapshot(repo, params):
+    if params["snapshot"] == "latest":
+        candidates = [s for s in repo.list([params["snapshot_pattern"]], verbose=True) if s.get("state") == "SUCCESS"]
+        if not candidates:
+            raise SearchError(
+                f"No successful snapshot matching {params['snapshot_pattern']!r} in repository {repo.name!r}",
+                "Take one first (searchops.snapshots.es_snapshot), or check snapshot_pattern",
+            )
+        return max(candidates, key=lambda s: (s.get("start_time_in_millis", 0), s.get("end_time_in_millis", 0)))
+    info = repo.get(params["snapshot"])
+    if info is None:
+        raise SearchError(f"Snapshot {params['snapshot']!r} does not exist in repository {repo.name!r}")
+    return info
+
+
+def existing_indices(client):
+    """{name: {"open": bool, "uuid": str}} for every index of the cluster (hidden ones too)."""
+    body = client.request(
+        "GET",
+        "_cluster/state/metadata",
+        query={
+            "filter_path": "metadata.indices.*.state,metadata.indices.*.settings.index.uuid",
+            "expand_wildcards": "all",
+        },
+    ).body
+    indices = ((body or {}).get("metadata") or {}).get("indices") or {}
+    return {
+        name: {"open": meta.get("state") == "open", "uuid": meta.get("settings", {}).get("index", {}).get("uuid")}
+        for name, meta in indices.items()
+    }
+
+
+def restore_body(params, sources):
+    body = {
+        "indices": ",".join(sources),
+        "include_global_state": params["include_global_state"],
+        "include_aliases": params["include_aliases"],
+        "partial": params["partial"],
+    }
+    for key in ("rename_pattern", "rename_replacement", "index_settings", "ignore_index_settings"):
+        if params[key] is not None:
+            body[key] = params[key]
+    return body
+
+
+def execute(module, client):
+    params = module.params
+    repo = Snapshots(client, params["repository"])
+    info = find_snapshot(repo, params)
+    name = info["snapshot"]
+    decided = plan(
+        info.get("indices") or [],
+        params["indices"],
+        params["exclude_system_indices"],
+        params["rename_pattern"],
+        params["rename_replacement"],
+        existing_indices(client),
+        params["on_conflict"],
+    )
+    result = {"changed": False, "snapshot": name, "plan": decided}
+    if not (decided["restore"] or decided["close"] or decided["delete"]):
+        return result
+    body = restore_body(params, decided["restore"])
+    result.update(changed=True, request={"method": "POST", "path": repo.path(name, "_restore"), "body": body})
+    if module.check_mode:
+        return result
+
+    for batch in _batches(decided["delete"]):
+        client.request("DELETE", quote_path(",".join(batch)))
+    for batch in _batches(decided["close"]):
+        client.request("POST", quote_path(",".join(batch), "_close"))
+    result["deleted"], result["closed"] = decided["delete"], decided["close"]
+    if decided["restore"]:
+        client.request("POST", repo.path(name, "_restore"), body=body, retry=False)
+        targets = [decided["targets"][s] for s in decided["restore"]]
+        counts = wait_active(client, targets, time.monotonic() + params["wait_timeout"]) if params["wait"] else {}
+        result["restored"] = [
+            dict(
+                {"index": decided["targets"][s], "source": s},
+                **({"docs": counts[decided["targets"][s]]} if counts else {}),
+            )
+            for s in decided["restore"]
+        ]
+    return result
+
+
+def _batches(names, size=50):
+    return [names[i : i + size] for i in range(0, len(names), size)]
+
+
+def restored_and_active(health):
+    """An index being restored shows yellow with no active primary: done means every primary
+    active and no shard initializing (recovering)."""
+    return (
+        health is not None
+        and health["active_primary_shards"] == health["number_of_shards"]
+        and health["initializing_shards"] == 0
+    )
+
+
+def wait_active(client, targets, deadline):
+    """Poll index health until every target's shards are active; then return document counts."""
+    started = time.monotonic()
+    pending = list(targets)
+    while pending:
+        health = {}
+        for batch in _batches(pending):
+            body = client.request(
+                "GET",
+                quote_path("_cluster", "health", ",".join(batch)),
+                query={"level": "indices", "timeout": "1s"},
+                expect=(200, 408),
+            ).body
+            health.update(body.get("indices") or {})
+        pending = [t for t in pending if not restored_and_active(health.get(t))]
+        if not pending:
+            break
+        now = time.monotonic()
+        if now >= deadline:
+            states = ", ".join(f"{t}: {health.get(t, {}).get('status', 'not created')}" for t in pending)
+            raise WaitTimeout(
+                f"The restore did not finish within wait_timeout ({states})",
+                "Look at GET _cat/recovery and GET _cluster/allocation/explain; the restore goes on on the server",
+            )
+        time.sleep(min(poll_interval(now - started), max(0.0, deadline - now)))
+    counts = {}
+    for batch in _batches(targets):
+        stats = client.request("GET", quote_path(",".join(batch), "_stats", "docs")).body
+        for index, data in (stats.get("indices") or {}).items():
+            counts[index] = data["primaries"]["docs"]["count"]
+    return counts
+
+
+def main():
+    module = build_module(
+        dict(
+            repository=dict(type="str", required=True),
+            snapshot=dict(type="str", required=True),
+            snapshot_pattern=dict(type="str", default="*"),
+            indices=dict(type="list", elements="str"),
+            exclude_system_indices=dict(type="bool", default=True),
+            rename_pattern=dict(type="str"),
+            rename_replacement=dict(type="str"),
+            index_settings=dict(type="dict"),
+            ignore_index_settings=dict(type="list", elements="str"),
+            include_global_state=dict(type="bool", default=False),
+            include_aliases=dict(type="bool", default=True),
+            partial=dict(type="bool", default=False),
+            on_conflict=dict(type="str", default="skip", choices=["skip", "fail", "close", "delete"]),
+            wait=dict(type="bool", default=True),
+            wait_timeout=dict(type="int", default=3600),
+        ),
+        required_together=[("rename_pattern", "rename_replacement")],
+        supports_check_mode=True,
+    )
+    run(module, execute)
+
+
+if __name__ == "__main__":
+    main()

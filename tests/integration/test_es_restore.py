@@ -1,0 +1,211 @@
+"""es_restore against the real node: plans, conflicts, renames, latest, partial, system indices,
+a read-only second repository; existing data is proved untouched by UUID and documents."""
+
+import time
+
+import pytest
+
+from tests.integration.helpers import four_steps, unique
+
+RESTORE = "searchops.snapshots.es_restore"
+
+
+def conn(stack):
+    return {"url": stack["opensearch"]}
+
+
+def docs(opensearch, index):
+    hits = opensearch.request("GET", f"{index}/_search", params={"size": 100, "sort": "_doc"})["hits"]["hits"]
+    return sorted((h["_id"], h["_source"]["n"]) for h in hits)
+
+
+def uuid(opensearch, index):
+    return opensearch.request("GET", f"{index}/_settings")[index]["settings"]["index"]["uuid"]
+
+
+def take(opensearch, repo, name, indices, **extra):
+    body = dict({"indices": ",".join(indices), "include_global_state": False}, **extra)
+    result = opensearch.request("PUT", f"_snapshot/{repo}/{name}", params={"wait_for_completion": "true"}, json=body)
+    return result["snapshot"]
+
+
+@pytest.fixture
+def setup(opensearch, index_factory, fs_repo):
+    """Two indices with documents, a snapshot of both."""
+    a, b = index_factory(docs=3), index_factory(docs=5)
+    repo = fs_repo()
+    take(opensearch, repo, "snap", [a, b])
+    return {"repo": repo, "a": a, "b": b, "docs": {a: docs(opensearch, a), b: docs(opensearch, b)}}
+
+
+def test_restore_into_empty_cluster_four_steps(ansible, stack, opensearch, setup):
+    a, b = setup["a"], setup["b"]
+    opensearch.request("DELETE", f"{a},{b}")
+    args = dict(conn(stack), repository=setup["repo"], snapshot="snap", indices=[a, b])
+    check, apply, recheck = four_steps(ansible, RESTORE, args)[:3]
+    assert sorted(check["plan"]["restore"]) == sorted([a, b]) and "restored" not in check
+    assert sorted((r["index"], r["docs"]) for r in apply["restored"]) == sorted([(a, 3), (b, 5)])
+    assert sorted(recheck["plan"]["skipped"]) == sorted([a, b])
+    assert docs(opensearch, a) == setup["docs"][a] and docs(opensearch, b) == setup["docs"][b]
+
+
+def test_check_mode_restores_nothing(ansible, stack, opensearch, setup):
+    opensearch.request("DELETE", setup["a"])
+    result = ansible(
+        RESTORE, dict(conn(stack), repository=setup["repo"], snapshot="snap", indices=[setup["a"]]), check=True
+    )
+    assert result["changed"] and result["plan"]["restore"] == [setup["a"]]
+    assert opensearch.request("HEAD", setup["a"], expect=(404,)) is None
+
+
+def test_rename_beside_the_live_index(ansible, stack, opensearch, setup):
+    a = setup["a"]
+    before = uuid(opensearch, a)
+    args = dict(
+        conn(stack),
+        repository=setup["repo"],
+        snapshot="snap",
+        indices=[a],
+        rename_pattern="(.+)",
+        rename_replacement="restored-$1",
+    )
+    result = ansible(RESTORE, args)
+    copy = f"restored-{a}"
+    assert result["restored"] == [{"index": copy, "source": a, "docs": 3}]
+    assert docs(opensearch, copy) == docs(opensearch, a) == setup["docs"][a]
+    assert uuid(opensearch, a) == before
+    opensearch.request("DELETE", copy)
+
+
+@pytest.mark.parametrize("mode", ["skip", "fail"])
+def test_skip_and_fail_never_touch_existing_indices(ansible, stack, opensearch, setup, mode):
+    a, b = setup["a"], setup["b"]
+    opensearch.request("POST", f"{a}/_doc/extra", params={"refresh": "true"}, json={"n": 99}, expect=(201,))
+    opensearch.request("DELETE", b)
+    before_uuid, before_docs = uuid(opensearch, a), docs(opensearch, a)
+    result = ansible(RESTORE, dict(conn(stack), repository=setup["repo"], snapshot="snap", on_conflict=mode))
+    if mode == "skip":
+        assert (
+            result["changed"] and result["plan"]["skipped"] == [a] and [r["index"] for r in result["restored"]] == [b]
+        )
+    else:
+        assert result["failed"] and f"exist already: {a}" in result["msg"] and "Nothing was changed" in result["msg"]
+        assert opensearch.request("HEAD", b, expect=(404,)) is None  # fail restores nothing at all
+    assert uuid(opensearch, a) == before_uuid and docs(opensearch, a) == before_docs
+
+
+def test_close_restores_over_the_closed_index(ansible, stack, opensearch, setup):
+    a = setup["a"]
+    opensearch.request("POST", f"{a}/_doc/extra", params={"refresh": "true"}, json={"n": 99}, expect=(201,))
+    result = ansible(
+        RESTORE, dict(conn(stack), repository=setup["repo"], snapshot="snap", indices=[a], on_conflict="close")
+    )
+    assert result["changed"] and result["closed"] == [a] and result["deleted"] == []
+    assert docs(opensearch, a) == setup["docs"][a]  # the snapshot's documents, open again
+
+
+def test_delete_replaces_the_index(ansible, stack, opensearch, setup):
+    a = setup["a"]
+    before = uuid(opensearch, a)
+    result = ansible(
+        RESTORE, dict(conn(stack), repository=setup["repo"], snapshot="snap", indices=[a], on_conflict="delete")
+    )
+    assert result["deleted"] == [a] and result["restored"][0]["docs"] == 3
+    assert uuid(opensearch, a) != before and docs(opensearch, a) == setup["docs"][a]
+
+
+def test_latest_successful_snapshot(ansible, stack, opensearch, setup, index_factory):
+    newer = index_factory(docs=2)
+    time.sleep(0.25)  # OpenSearch's snapshot clock ticks every 200 ms
+    take(opensearch, setup["repo"], "snap-newer", [newer])
+    opensearch.request("DELETE", newer)
+    result = ansible(RESTORE, dict(conn(stack), repository=setup["repo"], snapshot="latest"))
+    assert result["snapshot"] == "snap-newer" and result["restored"] == [{"index": newer, "source": newer, "docs": 2}]
+    only_snap = ansible(
+        RESTORE,
+        dict(
+            conn(stack),
+            repository=setup["repo"],
+            snapshot="latest",
+            snapshot_pattern="snap",
+            on_conflict="fail",
+            indices=[setup["b"]],
+            rename_pattern="(.+)",
+            rename_replacement="l-$1",
+        ),
+    )
+    assert only_snap["snapshot"] == "snap"
+    opensearch.request("DELETE", f"l-{setup['b']}")
+    none = ansible(
+        RESTORE, dict(conn(stack), repository=setup["repo"], snapshot="latest", snapshot_pattern="nothing-*")
+    )
+    assert none["failed"] and "No successful snapshot matching 'nothing-*'" in none["msg"]
+
+
+def test_partial_snapshot_needs_partial(ansible, stack, opensearch, index_factory, fs_repo):
+    good = index_factory(docs=2)
+    red = index_factory(docs=0, settings={"index.routing.allocation.require._name": "no-such-node"})
+    repo = fs_repo()
+    assert take(opensearch, repo, "partial", [good, red], partial=True)["state"] == "PARTIAL"
+    opensearch.request("DELETE", f"{good},{red}")
+    refused = ansible(
+        RESTORE,
+        dict(
+            conn(stack),
+            repository=repo,
+            snapshot="partial",
+            indices=[red],
+            index_settings={"index.routing.allocation.require._name": None},
+        ),
+    )
+    assert refused["failed"] and red in refused["msg"]
+    accepted = ansible(
+        RESTORE,
+        dict(
+            conn(stack),
+            repository=repo,
+            snapshot="partial",
+            partial=True,
+            wait=False,
+            ignore_index_settings=["index.routing.allocation.require._name"],
+        ),
+    )
+    assert accepted["changed"] and sorted(r["index"] for r in accepted["restored"]) == sorted([good, red])
+
+
+def test_system_indices_are_left_out_by_default(ansible, stack, opensearch, index_factory, fs_repo, cleanup):
+    user = index_factory(docs=1)
+    system = f".searchops-sys-{unique('x')}"
+    cleanup["indices"].append(system)
+    opensearch.request("PUT", system, json={"settings": {"number_of_replicas": 0}})
+    repo = fs_repo()
+    take(opensearch, repo, "with-system", [user, system])
+    opensearch.request("DELETE", f"{user},{system}")
+    result = ansible(RESTORE, dict(conn(stack), repository=repo, snapshot="with-system"))
+    assert result["plan"]["excluded_system"] == [system] and [r["index"] for r in result["restored"]] == [user]
+    assert opensearch.request("HEAD", system, expect=(404,)) is None
+
+
+def test_read_only_second_repository_restores_the_same_snapshot(
+    ansible, stack, opensearch, s3, bucket, index_factory, cleanup
+):
+    index = index_factory(docs=4)
+    writer, reader = unique("writer"), unique("reader")
+    cleanup["repositories"] += [reader, writer]
+    opensearch.request("PUT", f"_snapshot/{writer}", json={"type": "s3", "settings": {"bucket": bucket}})
+    take(opensearch, writer, "migrate", [index])
+    expected = docs(opensearch, index)
+    opensearch.request("DELETE", index)
+    ansible(
+        "searchops.snapshots.es_snapshot_repo",
+        dict(conn(stack), name=reader, settings={"bucket": bucket, "readonly": True}),
+    )
+    result = ansible(RESTORE, dict(conn(stack), repository=reader, snapshot="migrate"))
+    assert result["restored"] == [{"index": index, "source": index, "docs": 4}]
+    assert docs(opensearch, index) == expected
+
+
+def test_rename_collision_refused_before_any_request(ansible, stack, setup):
+    args = dict(conn(stack), repository=setup["repo"], snapshot="snap", rename_pattern=".*", rename_replacement="same")
+    result = ansible(RESTORE, args)
+    assert result["failed"] and "several indices onto one name" in result["msg"]

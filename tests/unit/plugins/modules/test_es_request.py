@@ -1,0 +1,56 @@
+import pytest
+
+from ansible_collections.searchops.snapshots.plugins.modules.es_request import main
+
+URL = "http://localhost:9200"
+
+
+def test_get_is_unchanged_and_returns_json(server, run_module):
+    server.on("GET", "idx/_doc/1", (200, {"found": True, "_source": {"a": 1}}))
+    failed, result = run_module(main, {"url": URL, "path": "idx/_doc/1"})
+    assert not failed and not result["changed"] and result["status"] == 200
+    assert result["json"]["_source"] == {"a": 1}
+
+
+def test_put_is_changed_and_sends_json_and_query(server, run_module):
+    server.on("PUT", "idx/_doc/1", (201, {"result": "created"}))
+    failed, result = run_module(
+        main, {"url": URL, "method": "PUT", "path": "idx/_doc/1", "query": {"refresh": True}, "body": {"a": 1}}
+    )
+    assert not failed and result["changed"]
+    (sent,) = server.sent
+    assert sent["body"] == {"a": 1} and sent["query"] == {"refresh": "true"}
+
+
+def test_ndjson_string_body_is_sent_as_is(server, run_module):
+    server.on("POST", "_bulk", (200, {"errors": False}))
+    body = '{"index":{"_index":"i"}}\n{"a":1}\n'
+    run_module(
+        main, {"url": URL, "method": "POST", "path": "_bulk", "body": body, "content_type": "application/x-ndjson"}
+    )
+    (sent,) = server.sent
+    assert sent["headers"]["Content-Type"] == "application/x-ndjson"
+
+
+@pytest.mark.parametrize("method, sent", [("GET", 1), ("HEAD", 1), ("PUT", 0), ("DELETE", 0), ("POST", 0)])
+def test_check_mode_sends_only_reads(server, run_module, method, sent):
+    server.on(method, "idx", (200, {}))
+    failed, result = run_module(main, {"url": URL, "method": method, "path": "idx"}, check_mode=True)
+    assert not failed and len(server.sent) == sent and result["request"]["method"] == method
+
+
+def test_unexpected_status_fails_with_the_servers_error(server, run_module):
+    server.on(
+        "GET", "nope/_doc/1", (404, {"error": {"type": "index_not_found_exception", "reason": "no such index [nope]"}})
+    )
+    failed, result = run_module(main, {"url": URL, "path": "nope/_doc/1"})
+    assert failed and result["status"] == 404 and "no such index [nope]" in result["msg"]
+    server.sent.clear()
+    failed, result = run_module(main, {"url": URL, "path": "nope/_doc/1", "status_code": [200, 404]})
+    assert not failed and result["status"] == 404
+
+
+def test_post_is_not_repeated_on_gateway_timeout(server, run_module):
+    server.on("POST", "_bulk", (504, "gateway timeout"))
+    failed, result = run_module(main, {"url": URL, "method": "POST", "path": "_bulk", "body": "x\n"})
+    assert failed and len(server.sent) == 1
