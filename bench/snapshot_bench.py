@@ -25,6 +25,12 @@ import boto3
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.collection import use_checkout  # noqa: E402
+from tests.integration.helpers import Ansible  # noqa: E402
+
+use_checkout()
 RESULTS = ROOT / "bench" / "results" / "snapshot.json"
 INDEX = "bench-snapshot"
 DOC_BYTES = 100_000
@@ -64,43 +70,23 @@ def fill(url, size_mb):
     requests.post(f"{url}/{INDEX}/_flush", timeout=300).raise_for_status()
 
 
-def run_module(args, workdir):
-    playbook = Path(workdir) / "play.yml"
-    task = {"searchops.snapshots.es_snapshot": args}
-    playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": [task]}]))
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"),
-        ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
-    )
-    link = ROOT / ".cache" / "collections" / "ansible_collections" / "searchops" / "snapshots"
-    if not link.exists():
-        link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(ROOT, target_is_directory=True)
-    cmd = [
-        str(Path(sys.executable).parent / "ansible-playbook"),
-        "-i",
-        "localhost,",
-        "-e",
-        f"ansible_connection=local ansible_python_interpreter={sys.executable}",
-        str(playbook),
-    ]
+def run_module(ansible, args):
+    """es_snapshot through ansible-playbook, as a user runs it; returns (wall seconds, result)."""
     started = time.monotonic()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
+    result = ansible("searchops.snapshots.es_snapshot", args)
     wall = time.monotonic() - started
-    result = json.loads(proc.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
     if result.get("failed"):
         raise SystemExit(f"module failed: {result['msg']}")
     return wall, result
 
 
-def measure(url, repo, runs, workdir):
+def measure(url, repo, runs, ansible):
     rows = []
     for run in range(runs):
         name = f"bench-{run}-{int(time.time())}"
         args = {"url": url, "repository": repo, "name": name, "indices": [INDEX]}
-        wall, result = run_module(args, workdir)
-        rerun_wall = run_module(args, workdir)[0]  # finds the snapshot: the fixed cost of one run
+        wall, result = run_module(ansible, args)
+        rerun_wall = run_module(ansible, args)[0]  # finds the snapshot: the fixed cost of one run
         snap = requests.get(f"{url}/_snapshot/{repo}/{name}", timeout=60).json()["snapshots"][0]
         server = (snap["end_time_in_millis"] - snap["start_time_in_millis"]) / 1000
         rows.append(
@@ -160,7 +146,7 @@ def main():
     }
     with tempfile.TemporaryDirectory() as workdir:
         for repo in ("bench-fs", "bench-s3"):
-            rows = measure(url, repo, args.runs, workdir)
+            rows = measure(url, repo, args.runs, Ansible(Path(workdir)))
             report["repositories"][repo] = {"runs": rows, "median": summary(rows)}
             print(repo, json.dumps(report["repositories"][repo]["median"]), flush=True)
     for repo in ("bench-fs", "bench-s3"):

@@ -1,19 +1,5 @@
-"""Make this checkout importable and runnable as the collection searchops.snapshots.
+"""Tests run against this checkout as the collection searchops.snapshots (tests/collection.py)."""
 
-A symlink .cache/collections/ansible_collections/searchops/snapshots -> the repository
-root lets unit tests import ansible_collections.searchops.snapshots.* and lets
-ansible-playbook (ANSIBLE_COLLECTIONS_PATH) find the collection without installing it.
-"""
+from tests.collection import use_checkout
 
-import os
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-COLLECTIONS = ROOT / ".cache" / "collections"
-link = COLLECTIONS / "ansible_collections" / "searchops" / "snapshots"
-if not link.exists():
-    link.parent.mkdir(parents=True, exist_ok=True)
-    link.symlink_to(ROOT, target_is_directory=True)
-sys.path.insert(0, str(COLLECTIONS))
-os.environ["ANSIBLE_COLLECTIONS_PATH"] = str(COLLECTIONS)
+use_checkout()
