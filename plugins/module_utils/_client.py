@@ -35,6 +35,8 @@ RETRY_STATUSES = frozenset((429, 502, 503, 504))
 # Methods that may be sent twice with the same effect; others are retried only when
 # the request cannot have reached the server.
 IDEMPOTENT = frozenset(("GET", "HEAD", "PUT", "DELETE"))
+# How requests/urllib3 word failures that happen before anything is sent.
+CONNECT_FAILURES = ("Connection refused", "Failed to resolve", "Name or service not known", "NewConnectionError")
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 20.0
 
@@ -211,12 +213,9 @@ class Client:
                 raw = self.session.request(method, url, params=query, data=data, headers=headers, timeout=self.timeout)
             except requests.exceptions.RequestException as err:
                 failure = self._connection_failure(err, url)
-                never_sent = isinstance(err, requests.exceptions.ConnectionError) and not isinstance(
-                    err, requests.exceptions.ReadTimeout
-                )
                 if (
                     attempt < self.retries
-                    and (may_repeat or never_sent)
+                    and (may_repeat or never_sent(err))
                     and not isinstance(err, requests.exceptions.SSLError)
                 ):
                     attempt = self._wait(attempt, f"{method} {url}: {failure.message}")
@@ -271,6 +270,15 @@ class Client:
                 "Check that the cluster runs and that url has the right port",
             )
         return ConnectionFailure(f"Could not connect to {self.base_url}: {_short(text)}")
+
+
+def never_sent(err):
+    """Whether a failed request provably never reached the server: only failures to connect.
+    ("Connection aborted" and read timeouts happen after the request went out.)"""
+    if isinstance(err, requests.exceptions.ConnectTimeout):
+        return True
+    text = str(err)
+    return isinstance(err, requests.exceptions.ConnectionError) and any(marker in text for marker in CONNECT_FAILURES)
 
 
 def _decode(raw):

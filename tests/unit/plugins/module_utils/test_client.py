@@ -319,3 +319,19 @@ def test_refreshable_credentials_are_renewed_before_expiry(server, monkeypatch):
     keys = [r["headers"]["Authorization"].split("Credential=")[1].split("/")[0] for r in server.sent]
     assert keys[0] != keys[1] and all(key.startswith("AKIA") for key in keys)
     assert [r["headers"]["x-amz-security-token"] for r in server.sent] == ["t", "t"]
+
+
+@pytest.mark.parametrize(
+    "error, sent_times",
+    [
+        (requests.exceptions.ConnectionError("[Errno 111] Connection refused"), 3),  # never reached the server
+        (requests.exceptions.ConnectTimeout("connect timed out"), 3),
+        (requests.exceptions.ConnectionError("('Connection aborted.', RemoteDisconnected())"), 1),  # it may have
+        (requests.exceptions.ReadTimeout("read timed out"), 1),
+    ],
+)
+def test_post_is_retried_only_when_it_cannot_have_been_sent(server, error, sent_times):
+    server.on("POST", "_bulk", error)
+    with pytest.raises(ConnectionFailure):
+        Client(params(retries=2), sleep=lambda s: None).request("POST", "_bulk", body="x\n", retry=False)
+    assert len(server.sent) == sent_times
