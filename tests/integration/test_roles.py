@@ -1,0 +1,112 @@
+"""The AWS roles against moto: converge, converge again with no change, and check mode on an
+empty account changes nothing (proved by listing S3 and IAM with a separate client)."""
+
+import json
+
+import botocore.exceptions
+import pytest
+
+from tests.integration.helpers import unique
+
+
+def role_tasks(bucket, role):
+    return [
+        {
+            "ansible.builtin.include_role": {"name": "searchops.snapshots.snapshot_bucket"},
+            "vars": {"snapshot_bucket_name": bucket},
+        },
+        {
+            "ansible.builtin.include_role": {"name": "searchops.snapshots.snapshot_iam"},
+            "vars": {
+                "snapshot_iam_bucket": bucket,
+                "snapshot_iam_base_path": "nightly",
+                "snapshot_iam_role_name": role,
+            },
+        },
+    ]
+
+
+@pytest.fixture
+def admin(iam_factory, stack):
+    user = iam_factory.user({"Effect": "Allow", "Action": "*", "Resource": "*"})
+    return {
+        "group/aws": {
+            "endpoint_url": stack["moto"],
+            "region": stack["region"],
+            "access_key": user["key"],
+            "secret_key": user["secret"],
+        }
+    }, user
+
+
+@pytest.fixture
+def aws_names(aws_clients, s3):
+    bucket, role = unique("snapshots"), unique("snaprole")
+    yield bucket, role
+    iam = aws_clients["iam"]
+    for attached in _ignore_missing(lambda: iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]) or []:
+        iam.detach_role_policy(RoleName=role, PolicyArn=attached["PolicyArn"])
+        iam.delete_policy(PolicyArn=attached["PolicyArn"])
+    _ignore_missing(lambda: iam.delete_role(RoleName=role))
+    _ignore_missing(lambda: s3.delete_bucket(Bucket=bucket))
+
+
+def _ignore_missing(call):
+    try:
+        return call()
+    except botocore.exceptions.ClientError:
+        return None
+
+
+def play(ansible, defaults, tasks, check=False):
+    results = ansible.play([{"block": tasks, "module_defaults": defaults}], check=check)
+    for result in results:
+        assert not result.get("failed"), result
+    return results
+
+
+def test_bucket_and_iam_converge_idempotently(ansible, admin, aws_names, aws_clients, s3):
+    defaults, user = admin
+    bucket, role = aws_names
+    first = play(ansible, defaults, role_tasks(bucket, role))
+    assert any(r.get("changed") for r in first)
+
+    again = play(ansible, defaults, role_tasks(bucket, role))
+    assert not any(r.get("changed") for r in again), [r for r in again if r.get("changed")]
+
+    iam = aws_clients["iam"]
+    assert (
+        s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0][
+            "ApplyServerSideEncryptionByDefault"
+        ]["SSEAlgorithm"]
+        == "AES256"
+    )
+    assert all(s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"].values())
+    policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+    assert policy["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+    trust = iam.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]
+    statement = trust["Statement"][0]
+    assert statement["Principal"] == {"Service": "es.amazonaws.com"}
+    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    (attached,) = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+    version = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]["DefaultVersionId"]
+    document = iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=version)["PolicyVersion"]["Document"]
+    resources = [s["Resource"] for s in document["Statement"]]
+    assert [f"arn:aws:s3:::{bucket}"] in resources and [f"arn:aws:s3:::{bucket}/nightly/*"] in resources
+    user_name = user["arn"].split("/")[-1]
+    grant = iam.get_user_policy(UserName=user_name, PolicyName=f"{role}-pass-role")["PolicyDocument"]
+    assert grant["Statement"][0]["Action"] == "iam:PassRole"
+    assert grant["Statement"][0]["Resource"] == f"arn:aws:iam::123456789012:role/{role}"
+
+
+def test_check_mode_on_an_empty_account_changes_nothing(ansible, admin, aws_names, aws_clients, s3):
+    defaults, user = admin
+    bucket, role = aws_names
+    results = play(ansible, defaults, role_tasks(bucket, role), check=True)
+    assert any(r.get("changed") for r in results)
+    assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    with pytest.raises(botocore.exceptions.ClientError, match="NoSuchEntity|cannot be found"):
+        aws_clients["iam"].get_role(RoleName=role)
+    policies = aws_clients["iam"].list_policies(Scope="Local")["Policies"]
+    assert f"{role}-s3" not in [p["PolicyName"] for p in policies]
