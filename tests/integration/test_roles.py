@@ -9,11 +9,11 @@ import pytest
 from tests.integration.helpers import unique
 
 
-def role_tasks(bucket, role):
+def role_tasks(bucket, role, require_tls=True):
     return [
         {
             "ansible.builtin.include_role": {"name": "searchops.snapshots.snapshot_bucket"},
-            "vars": {"snapshot_bucket_name": bucket},
+            "vars": {"snapshot_bucket_name": bucket, "snapshot_bucket_require_tls": require_tls},
         },
         {
             "ansible.builtin.include_role": {"name": "searchops.snapshots.snapshot_iam"},
@@ -98,6 +98,53 @@ def test_bucket_and_iam_converge_idempotently(ansible, admin, aws_names, aws_cli
     grant = iam.get_user_policy(UserName=user_name, PolicyName=f"{role}-pass-role")["PolicyDocument"]
     assert grant["Statement"][0]["Action"] == "iam:PassRole"
     assert grant["Statement"][0]["Resource"] == f"arn:aws:iam::123456789012:role/{role}"
+
+
+def test_full_setup_through_the_domain_gateway(ansible, admin, aws_names, stack, cleanup, opensearch):
+    """Bucket, IAM and the repository registered through the AWS-like endpoint with role_arn:
+    the PassRole grant of snapshot_iam is what lets the caller register it."""
+    defaults, user = admin
+    bucket, role = aws_names
+    repo = unique("setup")
+    cleanup["repositories"].append(repo)
+    defaults = dict(
+        defaults,
+        **{
+            "group/searchops.snapshots.snapshots": {
+                "url": stack["gateway"],
+                "auth_type": "aws_sigv4",
+                "region": stack["region"],
+                "access_key": user["key"],
+                "secret_key": user["secret"],
+            }
+        },
+    )
+
+    def tasks(endpoint):
+        repository_vars = {
+            "snapshot_repository_name": repo,
+            "snapshot_repository_bucket": bucket,
+            "snapshot_repository_base_path": "nightly",
+            "snapshot_repository_role_arn": "{{ snapshot_iam_role_arn }}",
+            "snapshot_repository_endpoint": endpoint,
+        }
+        include = {"name": "searchops.snapshots.snapshot_repository"}
+        # the local S3 speaks http: a TLS-only bucket policy would (rightly) refuse the node
+        return role_tasks(bucket, role, require_tls=False) + [
+            {"ansible.builtin.include_role": include, "vars": repository_vars}
+        ]
+
+    # on AWS a us-east-1 bucket is reached through endpoint s3.amazonaws.com (check mode: nothing is verified)
+    planned = [r for r in play(ansible, defaults, tasks(""), check=True) if "request" in r and "repository" in r]
+    assert planned[-1]["request"]["body"]["settings"]["endpoint"] == "s3.amazonaws.com"
+
+    # the local node reaches moto: the endpoint is given explicitly
+    moto = stack["moto"].split("://")[1]
+    first = [r for r in play(ansible, defaults, tasks(moto)) if "repository" in r]
+    assert first[-1]["changed"] and first[-1]["verified_nodes"]
+    assert first[-1]["repository"]["settings"]["role_arn"] == f"arn:aws:iam::123456789012:role/{role}"
+    assert opensearch.request("GET", f"_snapshot/{repo}")[repo]["settings"]["base_path"] == "nightly"
+    assert not any(r.get("changed") for r in play(ansible, defaults, tasks(moto)))
 
 
 def test_check_mode_on_an_empty_account_changes_nothing(ansible, admin, aws_names, aws_clients, s3):
