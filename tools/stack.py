@@ -330,6 +330,16 @@ def opensearch_install(version):
     plugin = assemble_plugin(dl, home / "lib", version)
     run([str(home / "bin" / "opensearch-plugin"), "install", "--batch", plugin.as_uri()], env)
 
+    keystore = str(home / "bin" / "opensearch-keystore")
+    run([keystore, "create"], env)
+    for key, value in S3_CLIENT_KEYS.items():
+        run([keystore, "add", "--stdin", "--force", f"s3.client.default.{key}"], env, value)
+    (home / ".installed").touch()
+    return home
+
+
+def opensearch_configure(home):
+    """Write the node's settings; done at every start so that changed ports or folders apply."""
     (STATE / "fs-repo").mkdir(exist_ok=True)
     config = {
         "cluster.name": "searchops-local",
@@ -352,12 +362,6 @@ def opensearch_install(version):
         "# Written by tools/stack.py\n" + "".join(f"{k}: {json.dumps(v)}\n" for k, v in config.items())
     )
     (home / "config" / "jvm.options.d" / "heap.options").write_text(f"-Xms{HEAP}\n-Xmx{HEAP}\n")
-    keystore = str(home / "bin" / "opensearch-keystore")
-    run([keystore, "create"], env)
-    for key, value in S3_CLIENT_KEYS.items():
-        run([keystore, "add", "--stdin", "--force", f"s3.client.default.{key}"], env, value)
-    (home / ".installed").touch()
-    return home
 
 
 def run(cmd, env, stdin=None):
@@ -372,6 +376,7 @@ def opensearch_up(version):
         if http_get(url)[0] is not None:
             raise StackError(f"port {OPENSEARCH_PORT} is taken by a process this script did not start")
         home = opensearch_install(version)
+        opensearch_configure(home)
         env = dict(
             os.environ,
             OPENSEARCH_JAVA_HOME=find_java(),
