@@ -83,14 +83,19 @@ def repository_differs(desired, current):
     return normalize_settings(desired.get("settings")) != normalize_settings(current.get("settings"))
 
 
+def _check_file_name(kind, name):
+    """Rules the server applies to repository and snapshot names alike."""
+    if name.startswith("_"):
+        raise ConfigurationError(f"{kind} name {name!r} must not start with '_'")
+    bad = sorted(set(name) & _FORBIDDEN)
+    if bad:
+        raise ConfigurationError(f"{kind} name {name!r} must not contain {' '.join(repr(c) for c in bad)}")
+
+
 def validate_repository_name(name, on_aws):
     if not name or name != name.strip():
         raise ConfigurationError(f"Repository name {name!r} must not be empty or start or end with spaces")
-    if name.startswith("_"):
-        raise ConfigurationError(f"Repository name {name!r} must not start with '_'")
-    bad = sorted(set(name) & _FORBIDDEN)
-    if bad:
-        raise ConfigurationError(f"Repository name {name!r} must not contain {' '.join(repr(c) for c in bad)}")
+    _check_file_name("Repository", name)
     if on_aws and name.startswith("cs-"):
         raise ConfigurationError(
             f"Repository name {name!r} is reserved on Amazon OpenSearch Service (names starting with 'cs-' "
@@ -105,11 +110,7 @@ def validate_snapshot_name(name):
         raise ConfigurationError("Snapshot name must not be empty")
     if name != name.lower():
         raise ConfigurationError(f"Snapshot name {name!r} must be lowercase")
-    if name.startswith("_"):
-        raise ConfigurationError(f"Snapshot name {name!r} must not start with '_'")
-    bad = sorted(set(name) & _FORBIDDEN)
-    if bad:
-        raise ConfigurationError(f"Snapshot name {name!r} must not contain {' '.join(repr(c) for c in bad)}")
+    _check_file_name("Snapshot", name)
 
 
 def snapshot_summary(info):
