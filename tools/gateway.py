@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import http.client
 import json
+import os
 import re
 import sys
 import threading
@@ -424,6 +425,36 @@ class Handler(BaseHTTPRequestHandler):
         sys.stdout.flush()
 
 
+OPERATOR = "searchops-operator"
+# What a platform engineer's deployment identity usually has: everything but iam:PassRole, so
+# that registering a repository with role_arn works only once snapshot_iam granted PassRole.
+OPERATOR_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "NotAction": "iam:PassRole", "Resource": "*"}],
+}
+
+
+def create_operator(moto_url, region, path):
+    """The identity the demo and the local inventory run as: an IAM user in moto whose keys go to
+    `path` (mode 0600). moto keeps state in memory, so every start creates it afresh."""
+    import boto3
+
+    iam = boto3.client(
+        "iam",
+        endpoint_url=moto_url,
+        region_name=region,
+        aws_access_key_id="bootstrap",
+        aws_secret_access_key="bootstrap",
+    )
+    user = iam.create_user(UserName=OPERATOR)["User"]
+    iam.put_user_policy(UserName=OPERATOR, PolicyName="operator", PolicyDocument=json.dumps(OPERATOR_POLICY))
+    key = iam.create_access_key(UserName=OPERATOR)["AccessKey"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+        json.dump({"arn": user["Arn"], "access_key": key["AccessKeyId"], "secret_key": key["SecretAccessKey"]}, out)
+
+
 def main(argv=None):
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
@@ -435,10 +466,12 @@ def main(argv=None):
     parser.add_argument("--region", default="us-east-1")
     parser.add_argument("--domain", default="searchops-local")
     parser.add_argument("--state", type=Path, required=True, help="folder for the gateway's repository records")
+    parser.add_argument("--operator", type=Path, required=True, help="where to write the operator's keys")
     args = parser.parse_args(argv)
 
     moto = ThreadedMotoServer(ip_address=args.host, port=args.moto_port, verbose=True)
     moto.start()
+    create_operator(f"http://{args.host}:{args.moto_port}", args.region, args.operator)
     domain_arn = f"arn:aws:es:{args.region}:{ACCOUNT_ID}:domain/{args.domain}"
     gateway = Gateway(
         (args.host, args.port), args.upstream, args.region, domain_arn, Repositories(args.state / "repositories.json")

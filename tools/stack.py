@@ -8,7 +8,8 @@ in the same process, a domain gateway that behaves like an Amazon OpenSearch Ser
 
 Downloads are cached under .cache/ (or $SEARCHOPS_CACHE); the running stack keeps its
 data, logs and pid files under .stack/ (or $SEARCHOPS_STACK). Both are ignored by git.
-After `up`, .stack/endpoints.json tells tests and playbooks where everything listens.
+After `up`, .stack/endpoints.json tells tests and playbooks where everything listens, and
+.stack/operator.json holds the keys of the IAM user `searchops-operator` they run as.
 Why the node is OpenSearch 3.x and how the plugin zip is assembled: docs/design.md.
 """
 
@@ -35,6 +36,8 @@ CACHE = Path(os.environ.get("SEARCHOPS_CACHE", ROOT / ".cache"))
 STATE = Path(os.environ.get("SEARCHOPS_STACK", ROOT / ".stack"))
 LOGS = STATE / "logs"
 PIDS = STATE / "pids"
+# keys of the IAM user the demo and inventories/local run as (written by tools/gateway.py)
+OPERATOR = STATE / "operator.json"
 
 HOST = "127.0.0.1"
 MOTO_PORT = int(os.environ.get("SEARCHOPS_MOTO_PORT", "5000"))
@@ -271,6 +274,7 @@ def aws_up():
     moto = f"http://{HOST}:{MOTO_PORT}"
     gateway = f"http://{HOST}:{GATEWAY_PORT}"
     code = hashlib.sha256((ROOT / "tools" / "gateway.py").read_bytes()).hexdigest()
+    fresh = False
     stamp = PIDS / "aws.code"
     if running_pid("aws") is not None and (not stamp.exists() or stamp.read_text() != code):
         log("tools/gateway.py changed since the gateway started: restarting it")
@@ -300,15 +304,33 @@ def aws_up():
                 DOMAIN,
                 "--state",
                 str(STATE / "gateway"),
+                "--operator",
+                str(OPERATOR),
             ],
         )
+        stamp.write_text(code)
+        fresh = True
 
     def ready():
         # the gateway answers an unsigned request with 403, as AWS does
         return http_get(f"{moto}/moto-api/")[0] == 200 and http_get(gateway)[0] == 403
 
     wait_ready("aws", ready, 60)
-    return moto, gateway
+    return moto, gateway, fresh
+
+
+def forget_s3_repositories(url):
+    """moto keeps its state in memory: after it (re)starts, the buckets the node's S3 repositories
+    point at are gone. Unregister those repositories (the snapshot data is gone with the buckets),
+    so that setup registers them afresh instead of finding a repository with nothing behind it."""
+    status, body = http_get(f"{url}/_snapshot")
+    stale = [name for name, repo in json.loads(body).items() if repo.get("type") == "s3"] if status == 200 else []
+    for name in stale:
+        request = urllib.request.Request(f"{url}/_snapshot/{name}", method="DELETE")
+        with urllib.request.urlopen(request, timeout=60):
+            pass
+    if stale:
+        log(f"moto started empty: unregistered the node's S3 repositories {', '.join(stale)}")
 
 
 def opensearch_install(version):
@@ -401,7 +423,7 @@ def opensearch_up(version):
 def up():
     started = time.monotonic()
     version = opensearch_version()
-    moto, gateway = aws_up()
+    moto, gateway, fresh = aws_up()
     endpoints = {
         "moto": moto,
         "gateway": gateway,
@@ -409,7 +431,10 @@ def up():
         "region": REGION,
         "account_id": ACCOUNT_ID,
         "domain_arn": f"arn:aws:es:{REGION}:{ACCOUNT_ID}:domain/{DOMAIN}",
+        "operator": str(OPERATOR),
     }
+    if fresh:
+        forget_s3_repositories(endpoints["opensearch"])
     endpoints["opensearch_version"] = json.loads(http_get(endpoints["opensearch"])[1])["version"]["number"]
     (STATE / "endpoints.json").write_text(json.dumps(endpoints, indent=2) + "\n")
     log(
