@@ -1,4 +1,5 @@
 # searchops.snapshots — every command a developer or CI needs.
+#   make demo         start the local stack if needed, then run the demo playbook against it
 #   make test         install everything, start the local stack, run lint, sanity, unit and integration tests
 #   make stack-up     start the local stack (OpenSearch + moto); make stack-down stops it
 SHELL := /bin/bash
@@ -6,9 +7,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: test venv system-deps lint sanity unit integration pytest stack-up stack-down stack-status stack-logs clean
+.PHONY: demo collection molecule test venv system-deps lint sanity unit integration pytest stack-up stack-down stack-status stack-logs clean
 
-test: venv lint sanity stack-up pytest
+test: venv lint sanity stack-up pytest molecule
 
 system-deps:
 	@tools/system-deps.sh
@@ -21,13 +22,20 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
+# the checkout, runnable as the collection searchops.snapshots (tests/collection.py)
+COLLECTIONS := $(CURDIR)/.cache/collections
+collection: venv
+	$(PY) -c 'from tests.collection import use_checkout; use_checkout()'
+
+demo: collection stack-up
+	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) ansible-playbook -i inventories/local searchops.snapshots.demo
+
 # ansible-lint resolves this collection's modules (used by its roles) through the same
 # checkout-as-collection link the tests use (tests/collection.py)
-lint: venv
+lint: collection
 	ruff check .
 	ruff format --check .
-	$(PY) -c 'from tests.collection import use_checkout; use_checkout()'
-	ANSIBLE_COLLECTIONS_PATH=$(CURDIR)/.cache/collections ansible-lint
+	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) ansible-lint
 
 sanity: venv
 	tools/sanity.sh
@@ -41,6 +49,10 @@ integration: venv stack-up
 # unit and integration in one run, so one pytest summary closes the output
 pytest: venv
 	pytest tests/unit tests/integration
+
+# extensions/molecule: converge, idempotence, verify against the local stack
+molecule: collection stack-up
+	molecule test --all
 
 stack-up: venv
 	$(PY) tools/stack.py up

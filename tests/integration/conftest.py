@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import boto3
+import botocore.exceptions
 import pytest
 
 from tests.integration.helpers import Ansible, OpenSearch, report, unique
@@ -62,12 +63,41 @@ def bucket(s3):
     name = unique("test-bucket")
     s3.create_bucket(Bucket=name)
     yield name
-    paginator = s3.get_paginator("list_objects_v2")
-    for page in paginator.paginate(Bucket=name):
+    empty_bucket(s3, name)
+    s3.delete_bucket(Bucket=name)
+
+
+def empty_bucket(s3, name):
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=name):
         keys = [{"Key": obj["Key"]} for obj in page.get("Contents", [])]
         if keys:
             s3.delete_objects(Bucket=name, Delete={"Objects": keys})
-    s3.delete_bucket(Bucket=name)
+
+
+@pytest.fixture
+def aws_names(aws_clients, s3):
+    """Names for a bucket and a snapshot role that the code under test creates; afterwards the
+    bucket (emptied), the role, its managed policies and the PassRole grants for it are removed."""
+    bucket, role = unique("snapshots"), unique("snaprole")
+    yield bucket, role
+    iam = aws_clients["iam"]
+    attached = _ignore_missing(iam.list_attached_role_policies, RoleName=role) or {"AttachedPolicies": []}
+    for policy in attached["AttachedPolicies"]:
+        iam.detach_role_policy(RoleName=role, PolicyArn=policy["PolicyArn"])
+        iam.delete_policy(PolicyArn=policy["PolicyArn"])
+    _ignore_missing(iam.delete_role, RoleName=role)
+    for user in iam.list_users()["Users"]:
+        _ignore_missing(iam.delete_user_policy, UserName=user["UserName"], PolicyName=f"{role}-pass-role")
+    if _ignore_missing(s3.head_bucket, Bucket=bucket) is not None:
+        empty_bucket(s3, bucket)
+        s3.delete_bucket(Bucket=bucket)
+
+
+def _ignore_missing(call, **kwargs):
+    try:
+        return call(**kwargs)
+    except botocore.exceptions.ClientError:
+        return None
 
 
 @pytest.fixture

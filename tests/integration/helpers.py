@@ -55,14 +55,40 @@ class Ansible:
         playbook = self.tmp_path / f"play-{self.count}.yml"
         play = [{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]
         playbook.write_text(json.dumps(play))
-        cmd = [
-            str(Path(sys.executable).parent / "ansible-playbook"),
-            "-i",
-            "localhost,",
-            "-e",
-            f"ansible_connection=local ansible_python_interpreter={sys.executable}",
-            str(playbook),
+        args = ["-i", "localhost,", "-e", f"ansible_connection=local ansible_python_interpreter={sys.executable}"]
+        proc = self._run([*args, str(playbook)], check, diff, env, verbosity)
+        if verbosity:
+            return proc.stdout + proc.stderr
+        try:
+            return [task["hosts"]["localhost"] for task in _json_output(proc)["plays"][0]["tasks"]]
+        except (KeyError, IndexError):
+            raise AssertionError(
+                f"ansible-playbook failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+            ) from None
+
+    def playbook(self, name, inventory, extra_vars=None, check=False, diff=False, env=None, verbosity=0):
+        """Run one of the collection's playbooks (searchops.snapshots.<name>) as a user would;
+        return the JSON callback's output: {"plays": [...], "stats": {host: counts}}
+        (or, with verbosity, the raw output)."""
+        args = ["-i", str(inventory), f"searchops.snapshots.{name}"]
+        args += ["-e", json.dumps(extra_vars)] if extra_vars else []
+        proc = self._run(args, check, diff, env, verbosity)
+        if verbosity:
+            assert proc.returncode == 0, proc.stdout + proc.stderr
+            return proc.stdout + proc.stderr
+        output = _json_output(proc)
+        failed = [
+            {"task": task["task"]["name"], "host": host, "result": result}
+            for play in output["plays"]
+            for task in play["tasks"]
+            for host, result in task["hosts"].items()
+            if result.get("failed") or result.get("unreachable")
         ]
+        assert not failed, f"{name} failed:\n{json.dumps(failed, indent=1)}"
+        return output
+
+    def _run(self, args, check, diff, env, verbosity):
+        cmd = [str(Path(sys.executable).parent / "ansible-playbook"), *args]
         cmd += ["--check"] if check else []
         cmd += ["--diff"] if diff else []
         cmd += ["-" + "v" * verbosity] if verbosity else []
@@ -78,16 +104,25 @@ class Ansible:
         if verbosity:
             run_env.pop("ANSIBLE_STDOUT_CALLBACK")
         run_env.update(env or {})
-        proc = subprocess.run(cmd, capture_output=True, text=True, env=run_env, check=False)
-        if verbosity:
-            return proc.stdout + proc.stderr
-        try:
-            output = json.loads(proc.stdout)
-            return [task["hosts"]["localhost"] for task in output["plays"][0]["tasks"]]
-        except (ValueError, KeyError, IndexError):
-            raise AssertionError(
-                f"ansible-playbook failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
-            ) from None
+        return subprocess.run(cmd, capture_output=True, text=True, env=run_env, check=False)
+
+
+def _json_output(proc):
+    try:
+        return json.loads(proc.stdout)
+    except ValueError:
+        raise AssertionError(f"ansible-playbook failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}") from None
+
+
+def task_results(output, task_name):
+    """Every host's result of the tasks called `task_name`, in the order they ran."""
+    return [
+        result
+        for play in output["plays"]
+        for task in play["tasks"]
+        if task["task"]["name"] == task_name
+        for result in task["hosts"].values()
+    ]
 
 
 def four_steps(ansible, module, args, expect_change=True, **kwargs):

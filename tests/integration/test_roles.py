@@ -39,25 +39,6 @@ def admin(iam_factory, stack):
     }, user
 
 
-@pytest.fixture
-def aws_names(aws_clients, s3):
-    bucket, role = unique("snapshots"), unique("snaprole")
-    yield bucket, role
-    iam = aws_clients["iam"]
-    for attached in _ignore_missing(lambda: iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]) or []:
-        iam.detach_role_policy(RoleName=role, PolicyArn=attached["PolicyArn"])
-        iam.delete_policy(PolicyArn=attached["PolicyArn"])
-    _ignore_missing(lambda: iam.delete_role(RoleName=role))
-    _ignore_missing(lambda: s3.delete_bucket(Bucket=bucket))
-
-
-def _ignore_missing(call):
-    try:
-        return call()
-    except botocore.exceptions.ClientError:
-        return None
-
-
 def play(ansible, defaults, tasks, check=False):
     results = ansible.play([{"block": tasks, "module_defaults": defaults}], check=check)
     for result in results:
@@ -82,6 +63,9 @@ def test_bucket_and_iam_converge_idempotently(ansible, admin, aws_names, aws_cli
         == "AES256"
     )
     assert all(s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"].values())
+    (rule,) = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert rule["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 7}
+    assert "Expiration" not in rule and "Transitions" not in rule
     policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
     assert policy["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
@@ -98,6 +82,37 @@ def test_bucket_and_iam_converge_idempotently(ansible, admin, aws_names, aws_cli
     grant = iam.get_user_policy(UserName=user_name, PolicyName=f"{role}-pass-role")["PolicyDocument"]
     assert grant["Statement"][0]["Action"] == "iam:PassRole"
     assert grant["Statement"][0]["Resource"] == f"arn:aws:iam::123456789012:role/{role}"
+
+
+def test_bucket_lifecycle_expires_only_old_versions(ansible, admin, aws_names, s3):
+    defaults = admin[0]
+    bucket = aws_names[0]
+
+    def bucket_task(**variables):
+        return [
+            {
+                "ansible.builtin.include_role": {"name": "searchops.snapshots.snapshot_bucket"},
+                "vars": dict({"snapshot_bucket_name": bucket}, **variables),
+            }
+        ]
+
+    # old versions exist only with versioning: refused before anything is created
+    refused = ansible.play([{"block": bucket_task(snapshot_bucket_noncurrent_expiration_days=30)}])
+    assert "set snapshot_bucket_versioning to true" in refused[-1]["msg"]
+    assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+
+    versioned = bucket_task(snapshot_bucket_versioning=True, snapshot_bucket_noncurrent_expiration_days=30)
+    assert any(r.get("changed") for r in play(ansible, defaults, versioned))
+    assert not any(r.get("changed") for r in play(ansible, defaults, versioned))
+    (rule,) = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert rule["NoncurrentVersionExpiration"]["NoncurrentDays"] == 30
+    assert "Expiration" not in rule
+
+    # no rule wanted: removed
+    no_rule = bucket_task(snapshot_bucket_versioning=True, snapshot_bucket_abort_incomplete_upload_days=0)
+    assert any(r.get("changed") for r in play(ansible, defaults, no_rule))
+    with pytest.raises(botocore.exceptions.ClientError, match="NoSuchLifecycleConfiguration"):
+        s3.get_bucket_lifecycle_configuration(Bucket=bucket)
 
 
 def test_full_setup_through_the_domain_gateway(ansible, admin, aws_names, stack, cleanup, opensearch):

@@ -1,0 +1,117 @@
+"""The playbooks, run as a user runs them (`ansible-playbook -i inventories/local
+searchops.snapshots.<name>`), against the local stack through the AWS-like domain gateway.
+Names are unique per test (extra vars), so the tests never touch what `make demo` built."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import botocore.exceptions
+import pytest
+
+from tests.collection import ROOT
+from tests.integration.helpers import task_results, unique
+
+INVENTORY = ROOT / "inventories" / "local"
+
+
+@pytest.fixture
+def setup_vars(aws_names, cleanup):
+    bucket, role = aws_names
+    repository = unique("repo")
+    cleanup["repositories"].append(repository)
+    return {"searchops_bucket": bucket, "snapshot_iam_role_name": role, "searchops_repository": repository}
+
+
+def changed(output):
+    return sum(counts["changed"] for counts in output["stats"].values())
+
+
+def test_demo_prints_the_restored_document_and_its_setup_converges(ansible, setup_vars, cleanup):
+    index = unique("demo")
+    cleanup["indices"].append(index)
+    demo = ansible.playbook("demo", INVENTORY, dict(setup_vars, searchops_demo_index=index))
+
+    (restore,) = task_results(demo, f"Restore from the snapshot {index}")
+    assert restore["changed"] and restore["restored"] == [{"index": index, "source": index, "docs": 1}]
+    (document,) = task_results(demo, "The restored document")
+    assert document["msg"] == {"title": "Moneyball", "director": "Bennett Miller", "year": 2011}
+    (summary,) = task_results(demo, "Summary")
+    assert f"role:       arn:aws:iam::123456789012:role/{setup_vars['snapshot_iam_role_name']}" in summary["msg"]
+
+    again = ansible.playbook("setup", INVENTORY, setup_vars)
+    assert changed(again) == 0, [t["task"]["name"] for p in again["plays"] for t in p["tasks"] if t["hosts"]]
+
+
+def test_setup_in_check_mode_on_an_empty_account_changes_nothing(ansible, setup_vars, aws_clients, s3, opensearch):
+    output = ansible.playbook("setup", INVENTORY, setup_vars, check=True)
+    assert changed(output) > 0
+
+    bucket, role = setup_vars["searchops_bucket"], setup_vars["snapshot_iam_role_name"]
+    assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    iam = aws_clients["iam"]
+    with pytest.raises(botocore.exceptions.ClientError, match="NoSuchEntity|cannot be found"):
+        iam.get_role(RoleName=role)
+    assert f"{role}-s3" not in [p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"]]
+    assert f"{role}-pass-role" not in iam.list_user_policies(UserName="searchops-operator")["PolicyNames"]
+    opensearch.request("GET", f"_snapshot/{setup_vars['searchops_repository']}", expect=(404,))
+
+
+def test_setup_never_shows_the_secret_key_even_at_vvvv(ansible, setup_vars, stack):
+    output = ansible.playbook("setup", INVENTORY, setup_vars, check=True, verbosity=4)
+    secret = json.loads(Path(stack["operator"]).read_text())["secret_key"]
+    assert "searchops.snapshots.snapshot_repository : Snapshot repository is registered" in output
+    assert secret not in output
+
+
+def test_snapshot_restore_and_migrate(ansible, setup_vars, index_factory, cleanup, opensearch):
+    index = index_factory(docs=3)
+    ansible.playbook("setup", INVENTORY, setup_vars)
+    chosen = dict(setup_vars, searchops_indices=[index])
+
+    snapshot = dict(chosen, searchops_snapshot_name=unique("snap"))
+    first = ansible.playbook("snapshot", INVENTORY, snapshot)
+    assert changed(first) == 1
+    assert changed(ansible.playbook("snapshot", INVENTORY, snapshot)) == 0
+
+    restore = dict(chosen, searchops_restore_snapshot=snapshot["searchops_snapshot_name"])
+    # the index is there: skipped, never overwritten
+    assert changed(ansible.playbook("restore", INVENTORY, restore)) == 0
+    opensearch.request("DELETE", index)
+    (restored,) = task_results(ansible.playbook("restore", INVENTORY, restore), "Restore")
+    assert restored["restored"] == [{"index": index, "source": index, "docs": 3}]
+
+    # source: the AWS-like domain; target: the same node as a self-managed cluster, reading the
+    # bucket through a second, read-only repository
+    migrate = dict(chosen, searchops_migrate_snapshot=unique("migrate"), searchops_migrate_repository=unique("ro"))
+    cleanup["repositories"].append(migrate["searchops_migrate_repository"])
+    cleanup["indices"].append(f"migrated-{index}")
+    ansible.playbook("migrate", INVENTORY, migrate)
+    target = opensearch.request("GET", f"_snapshot/{migrate['searchops_migrate_repository']}")
+    assert next(iter(target.values()))["settings"]["readonly"] == "true"
+    assert opensearch.request("GET", f"migrated-{index}/_count")["count"] == 3
+    assert changed(ansible.playbook("migrate", INVENTORY, migrate)) == 0
+
+
+def test_the_aws_example_inventory_fits_every_playbook():
+    """No AWS here: the example must at least parse and give each playbook what it needs."""
+    example = ROOT / "inventories" / "aws.example"
+    bin_dir = Path(sys.executable).parent
+    listing = json.loads(
+        subprocess.run(
+            [bin_dir / "ansible-inventory", "-i", example, "--list"], capture_output=True, text=True, check=True
+        ).stdout
+    )
+    hostvars = listing["_meta"]["hostvars"]
+    for group in ("searchops_clusters", "searchops_migration_sources", "searchops_migration_targets"):
+        for host in listing[group]["hosts"]:
+            assert hostvars[host]["searchops_cluster"]["url"].endswith(".es.amazonaws.com"), host
+            assert hostvars[host]["searchops_bucket"] and hostvars[host]["searchops_aws"]["region"]
+    assert len(listing["searchops_migration_sources"]["hosts"]) == 1
+    for name in ("setup", "snapshot", "restore", "migrate", "demo"):
+        subprocess.run(
+            [bin_dir / "ansible-playbook", "--syntax-check", "-i", example, f"searchops.snapshots.{name}"],
+            capture_output=True,
+            check=True,
+        )
