@@ -109,9 +109,11 @@ def test_the_aws_example_inventory_fits_every_playbook():
             assert hostvars[host]["searchops_cluster"]["url"].endswith(".es.amazonaws.com"), host
             assert hostvars[host]["searchops_bucket"] and hostvars[host]["searchops_aws"]["region"]
     assert len(listing["searchops_migration_sources"]["hosts"]) == 1
+    # by name, and by path from playbooks/
     for name in ("setup", "snapshot", "restore", "migrate", "demo"):
-        subprocess.run(
-            [bin_dir / "ansible-playbook", "--syntax-check", "-i", example, f"searchops.snapshots.{name}"],
-            capture_output=True,
-            check=True,
-        )
+        for playbook in (f"searchops.snapshots.{name}", ROOT / "playbooks" / f"{name}.yml"):
+            subprocess.run(
+                [bin_dir / "ansible-playbook", "--syntax-check", "-i", example, playbook],
+                capture_output=True,
+                check=True,
+            )
