@@ -65,7 +65,7 @@ def test_setup_never_shows_the_secret_key_even_at_vvvv(ansible, setup_vars, stac
     assert secret not in output
 
 
-def test_snapshot_restore_and_migrate(ansible, setup_vars, index_factory, cleanup, opensearch):
+def test_snapshot_restore_migrate_and_prune(ansible, setup_vars, index_factory, cleanup, opensearch):
     index = index_factory(docs=3)
     ansible.playbook("setup", INVENTORY, setup_vars)
     chosen = dict(setup_vars, searchops_indices=[index])
@@ -93,6 +93,20 @@ def test_snapshot_restore_and_migrate(ansible, setup_vars, index_factory, cleanu
     assert opensearch.request("GET", f"migrated-{index}/_count")["count"] == 3
     assert changed(ansible.playbook("migrate", INVENTORY, migrate)) == 0
 
+    # retention over this test's two snapshots: the older one goes
+    prune = dict(
+        setup_vars,
+        searchops_prune_pattern=[snapshot["searchops_snapshot_name"], migrate["searchops_migrate_snapshot"]],
+        searchops_prune_max_count=1,
+        searchops_prune_min_count=0,
+    )
+    (planned,) = task_results(ansible.playbook("prune", INVENTORY, prune, check=True), "Prune")
+    assert planned["deleted"] == [snapshot["searchops_snapshot_name"]]
+    assert changed(ansible.playbook("prune", INVENTORY, prune)) == 1
+    listing = opensearch.request("GET", f"_snapshot/{setup_vars['searchops_repository']}/_all")["snapshots"]
+    assert [s["snapshot"] for s in listing] == [migrate["searchops_migrate_snapshot"]]
+    assert changed(ansible.playbook("prune", INVENTORY, prune)) == 0
+
 
 def test_the_aws_example_inventory_fits_every_playbook():
     """No AWS here: the example must at least parse and give each playbook what it needs."""
@@ -110,7 +124,7 @@ def test_the_aws_example_inventory_fits_every_playbook():
             assert hostvars[host]["searchops_bucket"] and hostvars[host]["searchops_aws"]["region"]
     assert len(listing["searchops_migration_sources"]["hosts"]) == 1
     # by name, and by path from playbooks/
-    for name in ("setup", "snapshot", "restore", "migrate", "demo"):
+    for name in ("setup", "snapshot", "restore", "migrate", "prune", "demo"):
         for playbook in (f"searchops.snapshots.{name}", ROOT / "playbooks" / f"{name}.yml"):
             subprocess.run(
                 [bin_dir / "ansible-playbook", "--syntax-check", "-i", example, playbook],

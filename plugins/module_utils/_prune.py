@@ -1,0 +1,73 @@
+# Copyright: searchops.snapshots contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Retention for manual snapshots, as a pure plan: which snapshots go, which stay and why.
+The module lists, this decides, the module deletes. Unit tests drive it with listings."""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.searchops.snapshots.plugins.module_utils._errors import ConfigurationError
+
+COMPLETED_STATES = ("SUCCESS", "PARTIAL", "FAILED", "INCOMPATIBLE")
+_AGE = re.compile(r"^(?P<n>\d+)\s*(?P<unit>s|m|h|d|w)$")
+_AGE_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_age(text):
+    """`30d` -> seconds. Units s, m, h, d, w."""
+    match = _AGE.match(str(text).strip())
+    if not match:
+        raise ConfigurationError(
+            f"max_age {text!r} is not a duration: use a whole number and a unit, like 30d, 12h or 2w"
+        )
+    return int(match["n"]) * _AGE_SECONDS[match["unit"]]
+
+
+def validate(max_age, max_count, min_count):
+    if max_age is None and max_count is None:
+        raise ConfigurationError("Set max_age, max_count or both: without them no snapshot is old enough to delete")
+    if max_count is not None and max_count < 0:
+        raise ConfigurationError(f"max_count must be 0 or more, not {max_count}")
+    if min_count < 0:
+        raise ConfigurationError(f"min_count must be 0 or more, not {min_count}")
+
+
+def _newest_first(snapshot):
+    return (snapshot.get("start_time_in_millis") or 0, snapshot.get("end_time_in_millis") or 0)
+
+
+def plan(snapshots, now_millis, max_age=None, max_count=None, min_count=1, states=COMPLETED_STATES):
+    """snapshots: the repository's verbose listing of the matching names.
+
+    Deletes the snapshots in `states` that are older than max_age (seconds), or beyond the
+    max_count newest of them; keeps the min_count newest SUCCESS snapshots whatever their age
+    or rank; never touches a running snapshot. Returns names, newest first: delete, keep,
+    running, protected, and matching (all of them).
+    """
+    validate(max_age, max_count, min_count)
+    running = [s["snapshot"] for s in snapshots if s.get("state") == "IN_PROGRESS"]
+    completed = sorted((s for s in snapshots if s.get("state") != "IN_PROGRESS"), key=_newest_first, reverse=True)
+    successes = [s["snapshot"] for s in completed if s.get("state") == "SUCCESS"]
+    protected = set(successes[:min_count])
+    candidates = [s for s in completed if s.get("state") in states]
+    delete = []
+    for rank, snapshot in enumerate(candidates):
+        expired = max_age is not None and now_millis - (snapshot.get("start_time_in_millis") or 0) > max_age * 1000
+        surplus = max_count is not None and rank >= max_count
+        if (expired or surplus) and snapshot["snapshot"] not in protected:
+            delete.append(snapshot["snapshot"])
+    gone = set(delete)
+    return {
+        "delete": delete,
+        "keep": [s["snapshot"] for s in completed if s["snapshot"] not in gone],
+        "running": running,
+        "protected": successes[:min_count],
+        "matching": [s["snapshot"] for s in sorted(snapshots, key=_newest_first, reverse=True)],
+    }
+
+
+def batches(names, size=20):
+    """Comma-separated name lists for DELETE _snapshot/<repo>/<a,b,...>, short enough for a URL."""
+    return [",".join(names[i : i + size]) for i in range(0, len(names), size)]

@@ -1,0 +1,181 @@
+#!/usr/bin/python
+
+# Copyright: searchops.snapshots contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: es_snapshot_prune
+short_description: Delete old manual snapshots from a repository, keeping a floor of good ones
+version_added: 0.1.0
+description:
+  - Retention for snapshots taken by hand or by playbooks (snapshot lifecycle policies have their own).
+  - Among the snapshots whose names match O(name_pattern) and whose state is in O(states), deletes those older than
+    O(max_age) and those beyond the O(max_count) newest. The O(min_count) newest successful snapshots are kept whatever
+    their age, and a running snapshot is never touched.
+  - Deletes in batches (several names in one request), so a long backlog goes in a few requests.
+  - Deleting a snapshot removes only the files no other snapshot uses; later snapshots stay complete.
+options:
+  repository:
+    description:
+      - The repository to prune.
+    type: str
+    required: true
+  name_pattern:
+    description:
+      - Names or patterns (C(nightly-*)) of the snapshots this retention applies to; other snapshots are never touched.
+    type: list
+    elements: str
+    default: ['*']
+  max_age:
+    description:
+      - Delete snapshots that started longer ago than this, like V(30d), V(12h) or V(2w) (units s, m, h, d, w).
+      - At least one of O(max_age) and O(max_count) is required.
+    type: str
+  max_count:
+    description:
+      - Keep at most this many of the matching snapshots in O(states), the newest; delete the older ones.
+    type: int
+  min_count:
+    description:
+      - Always keep the newest this many successful snapshots, even when O(max_age) or O(max_count) would delete them,
+        so that retention never leaves a repository without a good snapshot.
+    type: int
+    default: 1
+  states:
+    description:
+      - The states of the snapshots that may be deleted; the others are kept (and O(max_count) does not count them).
+    type: list
+    elements: str
+    choices: [SUCCESS, PARTIAL, FAILED, INCOMPATIBLE]
+    default: [SUCCESS, PARTIAL, FAILED, INCOMPATIBLE]
+  wait_timeout:
+    description:
+      - Seconds to keep retrying while another snapshot operation is in the way.
+    type: int
+    default: 600
+extends_documentation_fragment:
+  - searchops.snapshots.connection
+attributes:
+  check_mode:
+    description: Lists exactly the snapshots that would be deleted, and deletes nothing.
+    support: full
+  diff_mode:
+    description: The matching snapshots before and after.
+    support: full
+author:
+  - searchops maintainers (@searchops)
+"""
+
+EXAMPLES = r"""
+- name: Keep 30 days of nightly snapshots, and always the newest 7 good ones
+  searchops.snapshots.es_snapshot_prune:
+    url: https://search-logs-abc123.eu-west-1.es.amazonaws.com
+    repository: s3-snapshots
+    name_pattern: ["nightly-*"]
+    max_age: 30d
+    min_count: 7
+
+- name: Keep the newest 10 snapshots, whatever their age
+  searchops.snapshots.es_snapshot_prune:
+    url: https://opensearch.internal:9200
+    api_key: "{{ vault_opensearch_api_key }}"
+    repository: s3-snapshots
+    max_count: 10
+
+- name: Clear out failed snapshots older than a day
+  searchops.snapshots.es_snapshot_prune:
+    url: https://opensearch.internal:9200
+    repository: s3-snapshots
+    states: [FAILED, PARTIAL]
+    max_age: 1d
+    min_count: 0
+"""
+
+RETURN = r"""
+deleted:
+  description: The snapshots deleted, or that would be deleted in check mode, newest first.
+  returned: always
+  type: list
+  elements: str
+  sample: ["nightly-2026.10.01", "nightly-2026.09.30"]
+kept:
+  description: The matching snapshots that stay, newest first.
+  returned: always
+  type: list
+  elements: str
+  sample: ["nightly-2026.11.28", "nightly-2026.11.27"]
+protected:
+  description: The successful snapshots kept by O(min_count).
+  returned: always
+  type: list
+  elements: str
+running:
+  description: Matching snapshots that are running, left alone.
+  returned: always
+  type: list
+  elements: str
+diff:
+  description: The matching snapshots before and after.
+  returned: when diff mode is on
+  type: dict
+"""
+
+import time
+
+from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run
+from ansible_collections.searchops.snapshots.plugins.module_utils._prune import (
+    COMPLETED_STATES,
+    batches,
+    parse_age,
+    plan,
+)
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshot_api import Snapshots
+
+
+def prune(module, client):
+    params = module.params
+    max_age = parse_age(params["max_age"]) if params["max_age"] is not None else None
+    repo = Snapshots(client, params["repository"])
+    listed = repo.list(params["name_pattern"], verbose=True)
+    decided = plan(listed, int(time.time() * 1000), max_age, params["max_count"], params["min_count"], params["states"])
+    if decided["delete"] and not module.check_mode:
+        deadline = repo.clock() + params["wait_timeout"]
+        for names in batches(decided["delete"]):
+            repo.delete(names, deadline)
+    result = {
+        "changed": bool(decided["delete"]),
+        "deleted": decided["delete"],
+        "kept": decided["keep"],
+        "protected": decided["protected"],
+        "running": decided["running"],
+    }
+    if module._diff:
+        gone = set(decided["delete"])
+        result["diff"] = {
+            "before": {"snapshots": decided["matching"]},
+            "after": {"snapshots": [name for name in decided["matching"] if name not in gone]},
+        }
+    return result
+
+
+def main():
+    module = build_module(
+        dict(
+            repository=dict(type="str", required=True),
+            name_pattern=dict(type="list", elements="str", default=["*"]),
+            max_age=dict(type="str"),
+            max_count=dict(type="int"),
+            min_count=dict(type="int", default=1),
+            states=dict(type="list", elements="str", choices=list(COMPLETED_STATES), default=list(COMPLETED_STATES)),
+            wait_timeout=dict(type="int", default=600),
+        ),
+        required_one_of=[("max_age", "max_count")],
+        supports_check_mode=True,
+    )
+    run(module, prune)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,48 @@
+"""es_snapshot_prune against the real node: batch deletes, the min_count floor, running
+snapshots left alone. Snapshots are taken and read back with plain HTTP."""
+
+import time
+
+from tests.integration.helpers import four_steps
+
+PRUNE = "searchops.snapshots.es_snapshot_prune"
+
+
+def take(opensearch, repo, name, index, wait=True):
+    body = {"indices": index, "include_global_state": False}
+    opensearch.request("PUT", f"_snapshot/{repo}/{name}", params={"wait_for_completion": str(wait).lower()}, json=body)
+
+
+def names(opensearch, repo):
+    listing = opensearch.request("GET", f"_snapshot/{repo}/_all")["snapshots"]
+    return sorted(s["snapshot"] for s in listing)
+
+
+def test_max_count_deletes_the_oldest_in_one_request_four_steps(ansible, stack, opensearch, index_factory, fs_repo):
+    index = index_factory()
+    repo = fs_repo()
+    for name in ("s1", "s2", "s3", "s4"):
+        take(opensearch, repo, name, index)
+    take(opensearch, repo, "other-1", index)  # does not match name_pattern: never touched
+
+    args = {"url": stack["opensearch"], "repository": repo, "name_pattern": ["s*"], "max_count": 2, "min_count": 0}
+    check, apply = four_steps(ansible, PRUNE, args)[:2]
+    assert check["deleted"] == apply["deleted"] == ["s2", "s1"]
+    assert apply["kept"] == ["s4", "s3"]
+    assert names(opensearch, repo) == ["other-1", "s3", "s4"]
+
+
+def test_min_count_floor_and_a_running_snapshot_left_alone(ansible, stack, opensearch, index_factory, fs_repo):
+    small, big = index_factory(), index_factory(docs=20, size=50_000)
+    repo = fs_repo(max_snapshot_bytes_per_sec="200kb")  # the big one takes a few seconds
+    take(opensearch, repo, "old", small)
+    time.sleep(2)
+    take(opensearch, repo, "slow", big, wait=False)
+    args = {"url": stack["opensearch"], "repository": repo, "max_age": "1s"}
+
+    floor = ansible(PRUNE, args)
+    assert not floor["changed"] and floor["protected"] == ["old"] and floor["running"] == ["slow"]
+
+    pruned = ansible(PRUNE, dict(args, min_count=0))
+    assert pruned["changed"] and pruned["deleted"] == ["old"]
+    assert "slow" in names(opensearch, repo) and "old" not in names(opensearch, repo)

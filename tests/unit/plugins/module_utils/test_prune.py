@@ -1,0 +1,98 @@
+import pytest
+
+from ansible_collections.searchops.snapshots.plugins.module_utils._errors import ConfigurationError
+from ansible_collections.searchops.snapshots.plugins.module_utils._prune import batches, parse_age, plan
+
+DAY = 86400 * 1000
+NOW = 100 * DAY
+
+
+def snap(name, days_ago, state="SUCCESS"):
+    start = NOW - days_ago * DAY
+    return {"snapshot": name, "state": state, "start_time_in_millis": start, "end_time_in_millis": start + 1000}
+
+
+# listed in no particular order, as a repository may answer
+LISTING = [
+    snap("d5", 5),
+    snap("d1", 1),
+    snap("d40-failed", 40, "FAILED"),
+    snap("d3-partial", 3, "PARTIAL"),
+    snap("d60", 60),
+    snap("d2", 2),
+    snap("d45", 45),
+]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "delete"),
+    [
+        ({"max_age": 30 * 86400}, ["d40-failed", "d45", "d60"]),
+        ({"max_count": 3}, ["d5", "d40-failed", "d45", "d60"]),
+        ({"max_count": 3, "max_age": 4 * 86400}, ["d5", "d40-failed", "d45", "d60"]),
+        ({"max_age": 10 * 86400, "states": ["FAILED", "PARTIAL"]}, ["d40-failed"]),
+        # max_count counts only the states that may go
+        ({"max_count": 1, "states": ["FAILED", "PARTIAL"]}, ["d40-failed"]),
+        ({"max_count": 0, "min_count": 0}, ["d1", "d2", "d3-partial", "d5", "d40-failed", "d45", "d60"]),
+    ],
+)
+def test_plan_deletes_old_and_surplus_snapshots_newest_first(kwargs, delete):
+    assert plan(LISTING, NOW, **kwargs)["delete"] == delete
+
+
+def test_min_count_keeps_the_newest_successful_snapshots_whatever_their_age():
+    old = [snap("a", 50), snap("b", 60, "PARTIAL"), snap("c", 70), snap("d", 80), snap("e", 90, "FAILED")]
+    result = plan(old, NOW, max_age=30 * 86400, min_count=2)
+    assert result["protected"] == ["a", "c"]
+    assert result["delete"] == ["b", "d", "e"]
+    assert result["keep"] == ["a", "c"]
+    # a PARTIAL or FAILED snapshot is no floor
+    assert plan(old, NOW, max_age=30 * 86400, min_count=0)["delete"] == ["a", "b", "c", "d", "e"]
+
+
+def test_a_running_snapshot_is_never_deleted_nor_counted():
+    listing = [*LISTING, {"snapshot": "now", "state": "IN_PROGRESS", "start_time_in_millis": NOW - 1000}]
+    result = plan(listing, NOW, max_count=2, min_count=0)
+    assert result["running"] == ["now"]
+    assert "now" not in result["delete"] and "now" not in result["keep"]
+    assert result["keep"] == ["d1", "d2"]
+    assert result["matching"][0] == "now"
+
+
+def test_ties_on_start_time_are_broken_by_end_time():
+    first, second = snap("first", 10), snap("second", 10)
+    second["end_time_in_millis"] += 500
+    assert plan([first, second], NOW, max_count=1, min_count=0)["delete"] == ["first"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({}, "Set max_age, max_count or both"),
+        ({"max_count": -1}, "max_count must be 0 or more"),
+        ({"max_count": 2, "min_count": -1}, "min_count must be 0 or more"),
+    ],
+)
+def test_plan_refuses_settings_that_decide_nothing_or_make_no_sense(kwargs, message):
+    with pytest.raises(ConfigurationError, match=message):
+        plan(LISTING, NOW, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("30d", 30 * 86400), ("12h", 43200), ("2w", 14 * 86400), (" 90m ", 5400)]
+)
+def test_parse_age(text, seconds):
+    assert parse_age(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["30", "1.5d", "3y", "d", "-1d", "1M", "2D"])
+def test_parse_age_says_what_a_duration_looks_like(text):
+    with pytest.raises(ConfigurationError, match="like 30d, 12h or 2w"):
+        parse_age(text)
+
+
+def test_batches_join_names_for_one_request_each():
+    names = [f"s{i}" for i in range(45)]
+    assert [len(b.split(",")) for b in batches(names)] == [20, 20, 5]
+    assert batches(["a", "b"]) == ["a,b"]
+    assert batches([]) == []
