@@ -70,7 +70,8 @@ class Ansible:
         """Run one of the collection's playbooks (searchops.snapshots.<name>) as a user would;
         return the JSON callback's output: {"plays": [...], "stats": {host: counts}}
         (or, with verbosity, the raw output)."""
-        args = ["-i", str(inventory), f"searchops.snapshots.{name}"]
+        inventories = inventory if isinstance(inventory, (list, tuple)) else [inventory]
+        args = [arg for source in inventories for arg in ("-i", str(source))] + [f"searchops.snapshots.{name}"]
         args += ["-e", json.dumps(extra_vars)] if extra_vars else []
         proc = self._run(args, check, diff, env, verbosity)
         if verbosity:

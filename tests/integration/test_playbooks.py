@@ -44,6 +44,33 @@ def test_demo_prints_the_restored_document_and_its_setup_converges(ansible, setu
     assert changed(again) == 0, [t["task"]["name"] for p in again["plays"] for t in p["tasks"] if t["hosts"]]
 
 
+def test_setup_of_two_domains_sharing_the_role_trusts_both_and_converges(ansible, setup_vars, tmp_path, aws_clients):
+    """A second domain in the run (the same gateway under another host name): the role's trust
+    and the PassRole grant list both domains, and a second run changes nothing."""
+    second = tmp_path / "second.yml"
+    other_domain = "arn:aws:es:us-east-1:123456789012:domain/second"
+    second.write_text(
+        json.dumps(
+            {
+                "searchops_clusters": {
+                    "hosts": {
+                        "second_domain": {
+                            "searchops_cluster": "{{ hostvars['local_domain'].searchops_cluster }}",
+                            "searchops_domain_arns": [other_domain],
+                        }
+                    }
+                }
+            }
+        )
+    )
+    inventories = [INVENTORY, second]
+    ansible.playbook("setup", inventories, setup_vars)
+    assert changed(ansible.playbook("setup", inventories, setup_vars)) == 0
+    role = aws_clients["iam"].get_role(RoleName=setup_vars["snapshot_iam_role_name"])["Role"]
+    arns = role["AssumeRolePolicyDocument"]["Statement"][0]["Condition"]["ArnLike"]["aws:SourceArn"]
+    assert sorted(arns) == sorted(["arn:aws:es:us-east-1:123456789012:domain/searchops-local", other_domain])
+
+
 def test_setup_in_check_mode_on_an_empty_account_changes_nothing(ansible, setup_vars, aws_clients, s3, opensearch):
     output = ansible.playbook("setup", INVENTORY, setup_vars, check=True)
     assert changed(output) > 0
