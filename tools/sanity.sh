@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Runs `ansible-test sanity` on the collection. ansible-test needs the collection at
 # ansible_collections/<namespace>/<name>, so the tracked files (plus new, unignored ones)
-# are copied to $TMPDIR/searchops-sanity/ansible_collections/searchops/snapshots first
-# (outside this git work tree, whose ignore rules ansible-test would apply). No Docker: each
+# are copied to a fresh $TMPDIR/searchops-sanity.XXXXXX/ansible_collections/searchops/snapshots
+# first (outside this git work tree, whose ignore rules ansible-test would apply; one folder per
+# run, so that two checkouts on one machine do not overwrite each other's copy). No Docker: each
 # sanity test gets its own virtual environment (--venv), cached under ~/.ansible/test.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-tree="${TMPDIR:-/tmp}/searchops-sanity/ansible_collections/searchops/snapshots"
-rm -rf "$tree"
+work=$(mktemp -d "${TMPDIR:-/tmp}/searchops-sanity.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+tree="$work/ansible_collections/searchops/snapshots"
 mkdir -p "$tree"
 cd "$root"
 git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
@@ -23,4 +25,4 @@ from ansible_test._internal.python_requirements import get_venv_packages
 print(get_venv_packages(NativePythonConfig(version='$python'))['pip'])")
 mkdir -p ~/.ansible/test/cache
 cp "$root/tools/sanity/get_pip.py" ~/.ansible/test/cache/"get_pip_${pip_version//./_}.py"
-exec ansible-test sanity --requirements --python "$python" --color no "$@"
+ansible-test sanity --requirements --python "$python" --color no "$@"
