@@ -55,6 +55,9 @@ def test_setup_of_two_domains_sharing_the_role_trusts_both_and_converges(ansible
                 "searchops_clusters": {
                     "hosts": {
                         "second_domain": {
+                            # group_vars of inventories/local find the stack relative to the
+                            # host's own inventory folder: point this one at the same stack
+                            "searchops_stack_dir": "{{ hostvars['local_domain'].searchops_stack_dir }}",
                             "searchops_cluster": "{{ hostvars['local_domain'].searchops_cluster }}",
                             "searchops_domain_arns": [other_domain],
                         }
