@@ -49,21 +49,20 @@ def plan(snapshots, now_millis, max_age=None, max_count=None, min_count=1, state
     validate(max_age, max_count, min_count)
     running = [s["snapshot"] for s in snapshots if s.get("state") == "IN_PROGRESS"]
     completed = sorted((s for s in snapshots if s.get("state") != "IN_PROGRESS"), key=_newest_first, reverse=True)
-    successes = [s["snapshot"] for s in completed if s.get("state") == "SUCCESS"]
-    protected = set(successes[:min_count])
+    floor = [s["snapshot"] for s in completed if s.get("state") == "SUCCESS"][:min_count]
     candidates = [s for s in completed if s.get("state") in states]
     delete = []
     for rank, snapshot in enumerate(candidates):
         expired = max_age is not None and now_millis - (snapshot.get("start_time_in_millis") or 0) > max_age * 1000
         surplus = max_count is not None and rank >= max_count
-        if (expired or surplus) and snapshot["snapshot"] not in protected:
+        if (expired or surplus) and snapshot["snapshot"] not in floor:
             delete.append(snapshot["snapshot"])
     gone = set(delete)
     return {
         "delete": delete,
         "keep": [s["snapshot"] for s in completed if s["snapshot"] not in gone],
         "running": running,
-        "protected": successes[:min_count],
+        "protected": floor,
         "matching": [s["snapshot"] for s in sorted(snapshots, key=_newest_first, reverse=True)],
     }
 

@@ -62,9 +62,7 @@ class Ansible:
         try:
             return [task["hosts"]["localhost"] for task in _json_output(proc)["plays"][0]["tasks"]]
         except (KeyError, IndexError):
-            raise AssertionError(
-                f"ansible-playbook failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
-            ) from None
+            raise _failure(proc) from None
 
     def playbook(self, name, inventory, extra_vars=None, check=False, diff=False, env=None, verbosity=0):
         """Run one of the collection's playbooks (searchops.snapshots.<name>) as a user would;
@@ -112,7 +110,11 @@ def _json_output(proc):
     try:
         return json.loads(proc.stdout)
     except ValueError:
-        raise AssertionError(f"ansible-playbook failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}") from None
+        raise _failure(proc) from None
+
+
+def _failure(proc):
+    return AssertionError(f"ansible-playbook failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
 
 
 def task_results(output, task_name):
