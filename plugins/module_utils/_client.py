@@ -20,6 +20,7 @@ from ansible_collections.searchops.snapshots.plugins.module_utils._errors import
     ConfigurationError,
     ConnectionFailure,
     HTTPError,
+    WaitTimeout,
     explain,
     parse_error,
 )
@@ -145,17 +146,24 @@ class Response:
 
 
 class Client:
-    def __init__(self, params, warn=None, sleep=time.sleep):
+    def __init__(self, params, warn=None, sleep=None, clock=None):
         if not HAS_REQUESTS:
             raise ConfigurationError(missing_required_lib("requests"))
         self.base_url = normalize_url(params["url"])
         self.host = urlsplit(self.base_url).hostname
         self.auth_type = select_auth(params, self.host)
         self.is_aws = self.auth_type == "aws_sigv4" or _sigv4.aws_endpoint(self.host) is not None
-        self.timeout = params.get("request_timeout") or 60
-        self.retries = max(0, params.get("retries") if params.get("retries") is not None else 5)
+        self.timeout = params.get("request_timeout")
+        self.timeout = 60 if self.timeout is None else self.timeout
+        if not self.timeout > 0:
+            raise ConfigurationError(f"request_timeout must be more than 0 seconds, not {self.timeout:g}")
+        self.retries = 5 if params.get("retries") is None else params["retries"]
+        if self.retries < 0:
+            raise ConfigurationError(f"retries must be 0 or more, not {self.retries}")
         self.warn = warn or (lambda msg: None)
-        self.sleep = sleep
+        # one clock for the request deadlines and the waits built on them (tests inject a fake one)
+        self.sleep = sleep or time.sleep
+        self.clock = clock or time.monotonic
         self.region = self.service = None
         self.session = requests.Session()
         self.session.headers.update({"Accept": "application/json"})
@@ -191,13 +199,25 @@ class Client:
         return None
 
     def request(
-        self, method, path, query=None, body=None, expect=(200,), missing_ok=False, retry=None, content_type=None
+        self,
+        method,
+        path,
+        query=None,
+        body=None,
+        expect=(200,),
+        missing_ok=False,
+        retry=None,
+        content_type=None,
+        deadline=None,
     ):
         """Send one request; return a Response, or None for 404 when missing_ok.
 
         body: sent as JSON, or as-is when it is a str (with content_type, default JSON).
         retry: None retries idempotent methods on RETRY_STATUSES and connection errors; False
         retries only failures to connect (the request never left); True retries like idempotent.
+        deadline: a value of the client's clock (time.monotonic) that the request and all its
+        retries end by: each attempt's timeout is cut to the time left, no retry waits past it,
+        and WaitTimeout is raised when it has passed.
         """
         method = method.upper()
         url = f"{self.base_url}/{path.lstrip('/')}"
@@ -209,20 +229,23 @@ class Client:
         may_repeat = (method in IDEMPOTENT) if retry is None else retry
         attempt = 0
         while True:
+            timeout = self._time_left(deadline, f"{method} {url}")
             try:
-                raw = self.session.request(method, url, params=query, data=data, headers=headers, timeout=self.timeout)
+                raw = self.session.request(method, url, params=query, data=data, headers=headers, timeout=timeout)
             except requests.exceptions.RequestException as err:
-                failure = self._connection_failure(err, url)
+                failure = self._connection_failure(err, url, timeout)
                 if (
                     attempt < self.retries
                     and (may_repeat or never_sent(err))
                     and not isinstance(err, requests.exceptions.SSLError)
                 ):
-                    attempt = self._wait(attempt, f"{method} {url}: {failure.message}")
+                    attempt = self._wait(attempt, f"{method} {url}: {failure.message}", deadline)
                     continue
+                if deadline is not None and isinstance(err, requests.exceptions.Timeout):
+                    self._time_left(deadline, f"{method} {url}")
                 raise failure from None
             if raw.status_code in RETRY_STATUSES and may_repeat and attempt < self.retries:
-                attempt = self._wait(attempt, f"{method} {url} returned HTTP {raw.status_code}", raw)
+                attempt = self._wait(attempt, f"{method} {url} returned HTTP {raw.status_code}", deadline, raw)
                 continue
             break
         response = Response(raw.status_code, _decode(raw), raw.headers)
@@ -241,16 +264,33 @@ class Client:
             )
         return response
 
-    def _wait(self, attempt, what, raw=None):
+    def _time_left(self, deadline, what):
+        """The timeout for the next attempt: request_timeout, cut to what is left before deadline."""
+        if deadline is None:
+            return self.timeout
+        left = deadline - self.clock()
+        if left <= 0:
+            raise WaitTimeout(
+                f"{what} did not succeed within the time left (wait_timeout)",
+                "Raise wait_timeout, or check the cluster's health",
+            )
+        return min(self.timeout, left)
+
+    def _wait(self, attempt, what, deadline, raw=None):
         delay = backoff_delay(attempt)
         retry_after = raw.headers.get("Retry-After") if raw is not None else None
         if retry_after and retry_after.isdigit():
             delay = min(BACKOFF_CAP, max(delay, float(retry_after)))
+        if deadline is not None and self.clock() + delay >= deadline:
+            raise WaitTimeout(
+                f"{what}; no time left for a retry within wait_timeout",
+                "Raise wait_timeout, or check the cluster's health",
+            )
         self.warn(f"{what}; retry {attempt + 1} of {self.retries} in {delay:.1f}s")
         self.sleep(delay)
         return attempt + 1
 
-    def _connection_failure(self, err, url):
+    def _connection_failure(self, err, url, timeout):
         text = str(err)
         if isinstance(err, requests.exceptions.SSLError):
             return ConnectionFailure(
@@ -260,7 +300,7 @@ class Client:
             )
         if isinstance(err, requests.exceptions.Timeout):
             return ConnectionFailure(
-                f"{url} did not answer within {self.timeout:g}s", "Check the url, or raise request_timeout"
+                f"{url} did not answer within {timeout:g}s", "Check the url, or raise request_timeout"
             )
         if "Name or service not known" in text or "Failed to resolve" in text or "nodename nor servname" in text:
             return ConnectionFailure(f"The host name {self.host} does not resolve", "Check url")

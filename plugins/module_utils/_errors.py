@@ -35,6 +35,10 @@ class ConnectionFailure(SearchError):
     """Nothing answered: refused, DNS, TLS, timeout."""
 
 
+class WaitTimeout(SearchError):
+    """A wait (or a request inside it) reached its deadline."""
+
+
 class HTTPError(SearchError):
     """The server answered with an error status."""
 

@@ -6,13 +6,12 @@ and retrying that taking and deleting snapshots need. Shared by the snapshot mod
 
 from __future__ import annotations
 
-import time
-
 from ansible_collections.searchops.snapshots.plugins.module_utils._client import backoff_delay, quote_path
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import (
     ConnectionFailure,
     HTTPError,
     SearchError,
+    WaitTimeout,
 )
 from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import poll_interval
 
@@ -22,24 +21,20 @@ BUSY_TYPES = frozenset(("concurrent_snapshot_execution_exception", "snapshot_in_
 LOST_STATUSES = frozenset((502, 504))
 
 
-class WaitTimeout(SearchError):
-    pass
-
-
 class Snapshots:
     def __init__(self, client, name):
         self.client = client
         self.name = name
-        self.clock = time.monotonic
-        self.sleep = time.sleep
+        self.clock = client.clock
+        self.sleep = client.sleep
 
     def path(self, *parts):
         return quote_path("_snapshot", self.name, *parts)
 
-    def get(self, snapshot):
+    def get(self, snapshot, deadline=None):
         """The snapshot's info, or None when it does not exist."""
         try:
-            response = self.client.request("GET", self.path(snapshot), missing_ok=False)
+            response = self.client.request("GET", self.path(snapshot), deadline=deadline)
         except HTTPError as err:
             if err.status == 404 and err.error_type == "snapshot_missing_exception":
                 return None
@@ -70,20 +65,25 @@ class Snapshots:
         while True:
             try:
                 self.client.request(
-                    "PUT", self.path(snapshot), query={"wait_for_completion": "false"}, body=body, retry=False
+                    "PUT",
+                    self.path(snapshot),
+                    query={"wait_for_completion": "false"},
+                    body=body,
+                    retry=False,
+                    deadline=deadline,
                 )
                 return True
             except HTTPError as err:
                 if err.error_type == "invalid_snapshot_name_exception" and "already" in (err.reason or ""):
                     return False
                 if err.status in LOST_STATUSES:
-                    if self.get(snapshot) is not None:
+                    if self.get(snapshot, deadline) is not None:
                         return False
                 elif err.error_type not in BUSY_TYPES:
                     raise
                 failure = err
             except ConnectionFailure as err:
-                if self.get(snapshot) is not None:
+                if self.get(snapshot, deadline) is not None:
                     return False
                 failure = err
             attempt = self._back_off(attempt, deadline, failure)
@@ -92,7 +92,7 @@ class Snapshots:
         attempt = 0
         while True:
             try:
-                self.client.request("DELETE", self.path(snapshot), missing_ok=True)
+                self.client.request("DELETE", self.path(snapshot), missing_ok=True, deadline=deadline)
                 return
             except HTTPError as err:
                 if err.error_type not in BUSY_TYPES:
@@ -111,7 +111,10 @@ class Snapshots:
         """Poll until the snapshot leaves IN_PROGRESS; returns its final info."""
         started = self.clock() if started is None else started
         while True:
-            info = self.get(snapshot)
+            try:
+                info = self.get(snapshot, deadline)
+            except WaitTimeout:
+                info = {"state": "IN_PROGRESS"}  # no answer within the deadline: report it as still running
             if info is None:
                 raise SearchError(f"Snapshot {snapshot} disappeared while waiting (deleted or aborted by someone else)")
             if info.get("state") != "IN_PROGRESS":

@@ -197,10 +197,10 @@ request:
 import time
 
 from ansible_collections.searchops.snapshots.plugins.module_utils._client import quote_path
-from ansible_collections.searchops.snapshots.plugins.module_utils._errors import SearchError
+from ansible_collections.searchops.snapshots.plugins.module_utils._errors import SearchError, WaitTimeout
 from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run
 from ansible_collections.searchops.snapshots.plugins.module_utils._restore import plan
-from ansible_collections.searchops.snapshots.plugins.module_utils._snapshot_api import Snapshots, WaitTimeout
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshot_api import Snapshots
 from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import poll_interval
 
 

@@ -16,6 +16,7 @@ class FakeServer(BaseAdapter):
         super().__init__()
         self.routes = {}
         self.sent = []
+        self.last_timeout = None
 
     def on(self, method, path, *answers):
         """Answer method+path with the answers in turn (the last one repeats).
@@ -27,6 +28,7 @@ class FakeServer(BaseAdapter):
 
     def send(self, request, **kwargs):
         parts = urlsplit(request.url)
+        self.last_timeout = kwargs.get("timeout")
         path = parts.path.lstrip("/")
         try:
             body = json.loads(request.body) if request.body else None

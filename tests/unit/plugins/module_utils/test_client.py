@@ -19,6 +19,7 @@ from ansible_collections.searchops.snapshots.plugins.module_utils._errors import
     ConfigurationError,
     ConnectionFailure,
     HTTPError,
+    WaitTimeout,
 )
 
 AWS_HOST = "search-logs-abc123.eu-west-1.es.amazonaws.com"
@@ -335,3 +336,58 @@ def test_post_is_retried_only_when_it_cannot_have_been_sent(server, error, sent_
     with pytest.raises(ConnectionFailure):
         Client(params(retries=2), sleep=lambda s: None).request("POST", "_bulk", body="x\n", retry=False)
     assert len(server.sent) == sent_times
+
+
+# --------------------------------------------------------------- one deadline for a wait
+
+
+class FakeClock:
+    """monotonic() and sleep() on one fake timeline; sleeps advance it."""
+
+    def __init__(self):
+        self.now = 100.0
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+def test_a_deadline_shortens_each_attempt_and_stops_retries(server):
+    """wait_timeout is not overshot by (retries + 1) x request_timeout: every attempt's
+    timeout ends at the deadline, and no retry starts after it."""
+    clock = FakeClock()
+    timeouts = []
+
+    def slow(request):
+        timeouts.append(server.last_timeout)
+        clock.now += server.last_timeout  # the server never answers: the attempt uses its whole timeout
+        return requests.exceptions.ReadTimeout("read timed out")
+
+    server.on("GET", "x", slow)
+    client = Client(params(retries=5, request_timeout=60), sleep=clock.sleep, clock=clock.monotonic)
+    with pytest.raises(WaitTimeout, match="wait_timeout"):
+        client.request("GET", "x", deadline=clock.now + 25)
+    assert timeouts[0] == 25 and sum(timeouts) <= 25 and clock.now <= 125
+
+
+def test_a_deadline_already_passed_sends_nothing(server):
+    clock = FakeClock()
+    server.on("GET", "x", (200, {}))
+    client = Client(params(), clock=clock.monotonic, sleep=clock.sleep)
+    with pytest.raises(WaitTimeout):
+        client.request("GET", "x", deadline=clock.now - 1)
+    assert server.sent == []
+
+
+def test_without_a_deadline_request_timeout_applies(server):
+    server.on("GET", "x", (200, {}))
+    Client(params(request_timeout=7)).request("GET", "x")
+    assert server.last_timeout == 7
+
+
+@pytest.mark.parametrize("option, value", [("request_timeout", -1), ("request_timeout", 0), ("retries", -2)])
+def test_impossible_timeouts_and_retries_are_refused(option, value):
+    with pytest.raises(ConfigurationError, match=option):
+        Client(params(**{option: value}))

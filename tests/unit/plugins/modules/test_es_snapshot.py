@@ -1,11 +1,11 @@
 """es_snapshot main() against a fake transport replaying the server's answers."""
 
 import datetime
+import time
 
 import pytest
 import requests
 
-from ansible_collections.searchops.snapshots.plugins.module_utils import _snapshot_api
 from ansible_collections.searchops.snapshots.plugins.modules.es_snapshot import main
 
 PATH = "_snapshot/nightly/snap-1"
@@ -35,8 +35,8 @@ BUSY = (
 def fast_clock(monkeypatch):
     """Sleeps advance a fake clock instead of waiting."""
     now = [0.0]
-    monkeypatch.setattr(_snapshot_api.time, "monotonic", lambda: now[0])
-    monkeypatch.setattr(_snapshot_api.time, "sleep", lambda s: now.__setitem__(0, now[0] + s))
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(time, "sleep", lambda s: now.__setitem__(0, now[0] + s))
     return now
 
 
