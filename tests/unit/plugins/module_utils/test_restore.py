@@ -1,7 +1,18 @@
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import ConfigurationError
-from ansible_collections.searchops.snapshots.plugins.module_utils._restore import java_replacement, plan, rename, select
+from ansible_collections.searchops.snapshots.plugins.module_utils._restore import (
+    ON_CONFLICT,
+    plan,
+    rename,
+    rename_all,
+    replacement_problem,
+    select,
+)
 
 SNAP = ["logs-app", "logs-debug", "orders", ".kibana_1", ".opendistro_security", ".tasks"]
 
@@ -10,7 +21,6 @@ SNAP = ["logs-app", "logs-debug", "orders", ".kibana_1", ".opendistro_security",
     "expressions, expected",
     [
         (None, SNAP),
-        ([], SNAP),
         (["orders"], ["orders"]),
         (["logs-*"], ["logs-app", "logs-debug"]),
         (["logs-*", "-logs-debug"], ["logs-app"]),
@@ -41,9 +51,92 @@ def test_rename_like_java_replace_all(name, pattern, replacement, expected):
     assert rename(name, pattern, replacement) == expected
 
 
-def test_bad_replacement():
-    with pytest.raises(ConfigurationError, match="must be followed by a group"):
-        java_replacement("x$")
+@pytest.mark.parametrize(
+    "pattern, replacement, message",
+    [
+        ("(.+)", "x$", "rename_replacement 'x$': '$' must be followed by a group number or {name}"),
+        ("(.+)", "${nope}", "rename_replacement '${nope}' refers to group 'nope', which rename_pattern '(.+)' lacks"),
+        ("(.+)", "$2", "rename_replacement '$2' refers to group 2, but rename_pattern '(.+)' has 1 group"),
+        ("(.+)", "x\\", "rename_replacement 'x\\\\' ends with an escaping '\\'"),
+        ("(", "x", "rename_pattern '(' is not a valid regular expression: missing ), unterminated subpattern"),
+        ("a{2,1}", "x", "rename_pattern 'a{2,1}' is not a valid regular expression"),
+    ],
+)
+def test_bad_rename_is_a_configuration_error_naming_the_option(pattern, replacement, message):
+    with pytest.raises(ConfigurationError) as err:
+        rename("orders", pattern, replacement)
+    assert message in str(err.value)
+
+
+def test_java_reads_group_digits_while_the_group_exists():
+    # Java's Matcher: "$12" with two groups is group 1 followed by "2"
+    assert rename("ab", "(a)(b)", "$12") == "a2"
+    assert rename("ab", "(a)(b)?c|(a)(b)", "$3-$4") == "a-b"
+    assert rename("orders", "(x)?orders", "[$1]") == "[]"  # an unmatched group is empty
+
+
+@pytest.mark.parametrize("pattern", ["(a+)+c", "(.*)*", "(a|b+){2,}", "((ab)*x)+", "(?:a*b?)*c", "(a+){3}"])
+def test_nested_quantifiers_are_refused_before_any_matching(pattern):
+    with pytest.raises(ConfigurationError, match="catastrophic backtracking") as err:
+        rename("a" * 40, pattern, "x")
+    assert "rename_pattern" in str(err.value) and "nested" in str(err.value)
+
+
+@pytest.mark.parametrize("pattern", ["(.+)", "(a{2})+", "logs-(\\d+)-(.+)", "(?<kind>logs)-(.+)", "x{2,3}"])
+def test_ordinary_patterns_pass_the_backtracking_check(pattern):
+    rename("logs-12-app", pattern, "y")
+
+
+def test_a_slow_pattern_is_stopped_by_the_time_limit():
+    # no nesting, yet polynomial: four greedy groups over a long name take ~a minute unbounded
+    with pytest.raises(ConfigurationError, match="rename_pattern .* took more than 0.2s .*catastrophic backtracking"):
+        rename_all(["a" * 255], "(.*)(.*)(.*)(.*)x", "y", time_limit=0.2)
+
+
+def test_empty_indices_is_refused_not_everything():
+    for empty in ([], [""]):
+        with pytest.raises(ConfigurationError, match="indices is empty.*Omit indices to restore every index"):
+            plan(SNAP, empty, True, None, None, {}, "delete")
+
+
+def test_a_named_index_the_snapshot_lacks_is_refused():
+    with pytest.raises(ConfigurationError, match="The snapshot has no index named 'nope'.*Nothing was changed"):
+        plan(SNAP, ["orders", "nope", "logs-*", "-x"], True, None, None, existing("orders"), "delete")
+
+
+def snapshot(state="SUCCESS", failures=()):
+    return {
+        "snapshot": "snap",
+        "state": state,
+        "indices": SNAP,
+        "failures": [{"index": i, "shard_id": 0, "reason": "primary shard is not allocated"} for i in failures],
+        "shards": {"total": 6, "failed": len(failures), "successful": 6 - len(failures)},
+    }
+
+
+@pytest.mark.parametrize(
+    "info, partial, message",
+    [
+        (snapshot(), False, None),
+        (snapshot("PARTIAL", ["logs-app"]), True, None),  # orders itself is complete
+        (snapshot("FAILED", ["orders"]), True, "Snapshot snap ended FAILED"),
+        (snapshot("PARTIAL", ["logs-app"]), False, "Snapshot snap is PARTIAL .*Set partial: true"),
+        (snapshot("IN_PROGRESS"), False, "Snapshot snap is still IN_PROGRESS"),
+        (snapshot("PARTIAL", ["orders"]), True, "lacks shards of orders \\(orders\\[0\\]: primary shard"),
+    ],
+)
+def test_replacing_needs_a_complete_copy(info, partial, message):
+    decided = plan(SNAP, ["orders", "logs-debug"], True, None, None, existing("orders"), "delete")
+    problem = replacement_problem(info, decided, partial)
+    if message is None:
+        assert problem is None
+    else:
+        assert re.search(message, problem), problem
+
+
+def test_nothing_replaced_needs_no_check():
+    decided = plan(SNAP, ["orders"], True, None, None, existing("orders"), "skip")
+    assert replacement_problem(snapshot("FAILED"), decided, False) is None
 
 
 def existing(*names, closed=()):
@@ -104,3 +197,92 @@ def test_rename_onto_one_name_is_refused():
 def test_rename_to_an_invalid_name_is_refused():
     with pytest.raises(ConfigurationError, match="invalid index name 'Orders'"):
         plan(SNAP, ["orders"], True, "o(.+)", "O$1", {}, "skip")
+
+
+# Property tests: plan() and rename() over generated snapshots, clusters, selections and renames.
+
+NAMES = st.tuples(st.sampled_from("ab."), st.text(alphabet="ab-.", max_size=5)).map("".join)
+PATTERN_TOKENS = ["a", "b", "-", ".", "(", ")", "*", "+", "?", "|", "\\", "[ab]", "{2}", "{1,2}", "(?<g>", "^", "$"]
+REPLACEMENT_TOKENS = ["$1", "$2", "$0", "${g}", "${nope}", "$", "\\", "\\$", "x", "-", "A", "_"]
+PATTERNS = st.lists(st.sampled_from(PATTERN_TOKENS), max_size=8).map("".join)
+REPLACEMENTS = st.lists(st.sampled_from(REPLACEMENT_TOKENS), max_size=4).map("".join)
+RENAMES = st.one_of(
+    st.just((None, None)),
+    st.tuples(st.sampled_from(["(.+)", "a", "^(.)", "-", "(a|b)"]), st.sampled_from(["x-$1", "b", "$1$1", "-", "a"])),
+    st.tuples(PATTERNS, REPLACEMENTS),
+)
+
+
+@st.composite
+def cases(draw, on_conflict, selection):
+    """A snapshot, a selection drawn mostly from its names, a rename, and a cluster holding some
+    of the names the restore may target (open or closed) and others."""
+    snapshot_indices = draw(st.lists(NAMES, unique=True, min_size=1, max_size=6))
+    known = st.sampled_from(snapshot_indices)
+    expression = st.one_of(
+        known, known, known, known.map(lambda n: n[:1] + "*"), known.map(lambda n: "-" + n), st.just("*"), NAMES
+    )
+    indices = draw(st.lists(expression, min_size=1, max_size=4)) if selection else None
+    renaming = draw(RENAMES)
+    names = snapshot_indices + ["x-" + n for n in snapshot_indices] + ["b", "a"]
+    existing = draw(st.dictionaries(st.sampled_from(names), st.booleans(), min_size=len(names) // 2))
+    existing.update(draw(st.dictionaries(NAMES, st.booleans(), max_size=2)))
+    return dict(
+        snapshot_indices=snapshot_indices,
+        indices=indices,
+        exclude_system=draw(st.booleans()),
+        renaming=renaming,
+        existing={name: {"open": is_open, "uuid": f"uuid-{name}"} for name, is_open in existing.items()},
+        on_conflict=on_conflict,
+    )
+
+
+# examples per test run; the plan property runs once per on_conflict and selection (8 x 80)
+PROPERTY_EXAMPLES = 640
+
+
+@pytest.mark.parametrize("selection", [False, True], ids=["all", "indices"])
+@pytest.mark.parametrize("mode", ON_CONFLICT)
+def test_plan_touches_only_conflict_targets_of_selected_snapshot_indices(mode, selection):
+    @settings(max_examples=PROPERTY_EXAMPLES // 8, deadline=None)
+    @given(cases(mode, selection))
+    def check(case):
+        plan_touches_only_conflict_targets(case)
+
+    check()
+
+
+def plan_touches_only_conflict_targets(case):
+    snapshot_indices, indices, existing, on_conflict = (
+        case[k] for k in ("snapshot_indices", "indices", "existing", "on_conflict")
+    )
+    exclude_system, renaming = case["exclude_system"], case["renaming"]
+    try:
+        decided = plan(snapshot_indices, indices, exclude_system, *renaming, existing, on_conflict)
+    except ConfigurationError:
+        return  # the only exception plan() may raise
+    touched = decided["close"] + decided["delete"]
+    replaceable = {decided["targets"][s] for s in decided["restore"] if s in snapshot_indices}
+    assert set(touched) <= replaceable & set(existing) & set(decided["conflicts"].values())
+    assert len(set(touched)) == len(touched)
+    if on_conflict in ("skip", "fail"):
+        assert touched == []
+    if on_conflict == "skip":
+        assert not any(decided["targets"][s] in existing for s in decided["restore"])
+    targets = [decided["targets"][s] for s in decided["restore"]]
+    assert len(set(targets)) == len(targets), "two sources restored under one name"
+    assert set(decided["restore"]) <= set(decided["selected"]) <= set(snapshot_indices)
+
+
+@settings(max_examples=PROPERTY_EXAMPLES, deadline=None)
+@given(
+    names=st.lists(st.text(max_size=12), max_size=4),
+    pattern=PATTERNS | st.text(max_size=8),
+    replacement=REPLACEMENTS | st.text(max_size=8),
+)
+def test_rename_raises_only_configuration_errors(names, pattern, replacement):
+    try:
+        renamed = rename_all(names, pattern, replacement)
+    except ConfigurationError:
+        return
+    assert set(renamed) == set(names)
