@@ -156,3 +156,16 @@ def explain(status, reason, auth_type=None):
             return "The cluster rejected the API key: check api_key (base64 of id:key) and that it has not expired"
         return "The cluster requires authentication: set username and password, or api_key"
     return None
+
+
+class FailedAfterChanges(SearchError):
+    """A failure after the module changed something: the cause's message and hint, with what was
+    done (done: {key: list}) said in the message and returned as keys of the result."""
+
+    def __init__(self, cause, done, summary, hint=None):
+        super().__init__(f"{cause.message}. {summary}", hint or cause.hint)
+        self.cause = cause
+        self.done = done
+
+    def result(self):
+        return dict(self.cause.result(), **self.done)

@@ -194,13 +194,16 @@ request:
   type: dict
 """
 
-import time
-
-from ansible_collections.searchops.snapshots.plugins.module_utils._client import quote_path
-from ansible_collections.searchops.snapshots.plugins.module_utils._errors import SearchError, WaitTimeout
+from ansible_collections.searchops.snapshots.plugins.module_utils._client import backoff_delay, quote_path
+from ansible_collections.searchops.snapshots.plugins.module_utils._errors import (
+    FailedAfterChanges,
+    HTTPError,
+    SearchError,
+    WaitTimeout,
+)
 from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run
-from ansible_collections.searchops.snapshots.plugins.module_utils._restore import plan
-from ansible_collections.searchops.snapshots.plugins.module_utils._snapshot_api import Snapshots
+from ansible_collections.searchops.snapshots.plugins.module_utils._restore import plan, replacement_problem
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshot_api import BUSY_TYPES, Snapshots
 from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import poll_interval
 
 
@@ -266,28 +269,140 @@ def execute(module, client):
     result = {"changed": False, "snapshot": name, "plan": decided}
     if not (decided["restore"] or decided["close"] or decided["delete"]):
         return result
+    problem = replacement_problem(info, decided, params["partial"])
+    if problem:
+        raise SearchError(
+            problem,
+            f"Nothing was changed: on_conflict: {params['on_conflict']} replaces existing indices only from a "
+            "complete copy (a SUCCESS snapshot, or PARTIAL with partial: true, holding every shard of them)",
+        )
     body = restore_body(params, decided["restore"])
     result.update(changed=True, request={"method": "POST", "path": repo.path(name, "_restore"), "body": body})
     if module.check_mode:
         return result
-
-    for batch in _batches(decided["delete"]):
-        client.request("DELETE", quote_path(",".join(batch)))
-    for batch in _batches(decided["close"]):
-        client.request("POST", quote_path(",".join(batch), "_close"))
-    result["deleted"], result["closed"] = decided["delete"], decided["close"]
-    if decided["restore"]:
-        client.request("POST", repo.path(name, "_restore"), body=body, retry=False)
-        targets = [decided["targets"][s] for s in decided["restore"]]
-        counts = wait_active(client, targets, time.monotonic() + params["wait_timeout"]) if params["wait"] else {}
-        result["restored"] = [
-            dict(
-                {"index": decided["targets"][s], "source": s},
-                **({"docs": counts[decided["targets"][s]]} if counts else {}),
-            )
-            for s in decided["restore"]
-        ]
+    result.update(Restore(client, repo, name, decided, params).run(body))
     return result
+
+
+class Restore:
+    """Carries out a plan and keeps account of what was done, so that a failure says exactly that,
+    and indices this run closed are reopened when the restore does not start."""
+
+    def __init__(self, client, repo, snapshot, decided, params):
+        self.client = client
+        self.repo = repo
+        self.snapshot = snapshot
+        self.decided = decided
+        self.params = params
+        self.done = {"deleted": [], "closed": [], "reopened": [], "restored": []}
+
+    def run(self, body):
+        deadline = self.client.clock() + self.params["wait_timeout"]
+        sent = False
+        try:
+            self.delete(self.decided["delete"])
+            self.close(self.decided["close"])
+            if self.decided["restore"]:
+                sent = True
+                self.start(body, deadline)
+                self.done["restored"] = self.entries(self.decided["restore"])
+                if self.params["wait"]:
+                    counts = wait_active(self.client, [e["index"] for e in self.done["restored"]], deadline)
+                    for entry in self.done["restored"]:
+                        entry["docs"] = counts.get(entry["index"])
+        except SearchError as err:
+            raise self.failure(err, sent) from None
+        return {key: self.done[key] for key in ("deleted", "closed", "restored")}
+
+    def entries(self, sources):
+        return [{"index": self.decided["targets"][s], "source": s} for s in sources]
+
+    def delete(self, names):
+        """Delete the indices. A DELETE that fails is reconciled by reading the cluster state: an
+        index that is gone is deleted (its answer was lost: 502/504 or a dropped connection, and the
+        retry saw 404), and what is left is deleted again when another actor deleted the rest."""
+        for batch in _batches(names):
+            pending = batch
+            while pending:
+                try:
+                    self.client.request("DELETE", quote_path(",".join(pending)))
+                except SearchError as err:
+                    state = existing_indices(self.client)
+                    gone = [n for n in pending if n not in state]
+                    self.done["deleted"] += gone
+                    pending = [n for n in pending if n in state]
+                    if pending and not (gone and getattr(err, "status", None) == 404):
+                        raise
+                else:
+                    self.done["deleted"] += pending
+                    pending = []
+
+    def close(self, names):
+        for batch in _batches(names):
+            self.client.request("POST", quote_path(",".join(batch), "_close"), retry=True)
+            self.done["closed"] += batch
+
+    def start(self, body, deadline):
+        """Send the restore once (not repeated blindly: it may have started); while another snapshot
+        operation is in the way (a snapshot deletion), back off and send it again within the deadline."""
+        attempt = 0
+        while True:
+            try:
+                self.client.request(
+                    "POST", self.repo.path(self.snapshot, "_restore"), body=body, retry=False, deadline=deadline
+                )
+                return
+            except HTTPError as err:
+                delay = backoff_delay(attempt)
+                if err.error_type not in BUSY_TYPES or self.client.clock() + delay > deadline:
+                    raise
+                self.client.warn(f"{err.message}; retrying in {delay:.1f}s")
+                self.client.sleep(delay)
+                attempt += 1
+
+    def failure(self, err, sent):
+        """err with what was done. Before the restore was accepted, the cluster state says whether a
+        restore whose answer was lost started (its indices exist and are open); indices this run
+        closed that are still closed are reopened."""
+        hint = None
+        if not self.done["restored"] and (sent or self.decided["close"]):
+            try:
+                state = existing_indices(self.client)
+                if sent:
+                    self.done["restored"] = self.entries(
+                        [s for s in self.decided["restore"] if state.get(self.decided["targets"][s], {}).get("open")]
+                    )
+                closed = [n for n in self.decided["close"] if n in state and not state[n]["open"]]
+                self.done["closed"] += [n for n in closed if n not in self.done["closed"]]
+                for batch in _batches(closed):
+                    self.client.request("POST", quote_path(",".join(batch), "_open"), retry=True)
+                    self.done["reopened"] += batch
+            except SearchError as second:
+                still = [n for n in self.done["closed"] if n not in self.done["reopened"]]
+                self.done["still_closed"] = still
+                hint = f"Then {second.message}. Reopen them: POST {','.join(still)}/_open" if still else None
+        restored = {e["index"] for e in self.done["restored"]}
+        lost = [n for n in self.done["deleted"] if n not in restored]
+        if lost and hint is None:
+            hint = (
+                f"{', '.join(lost)} are in snapshot {self.snapshot}: run again to restore them "
+                "(indices that exist are skipped or replaced as on_conflict says)"
+            )
+        return FailedAfterChanges(err, self.done, summary(self.done), hint)
+
+
+def summary(done):
+    """What was done, in order, as one sentence for a failure message."""
+    parts = [
+        f"{verb} {', '.join(done[key])}"
+        for key, verb in (("deleted", "deleted"), ("closed", "closed"), ("reopened", "reopened"))
+        if done[key]
+    ]
+    if done["restored"]:
+        parts.append(f"started restoring {', '.join(e['index'] for e in done['restored'])} (it goes on on the server)")
+    if done.get("still_closed"):
+        parts.append(f"could not reopen {', '.join(done['still_closed'])}")
+    return f"Done before the failure: {'; '.join(parts)}" if parts else "Nothing was changed"
 
 
 def _batches(names, size=50):
@@ -305,33 +420,39 @@ def restored_and_active(health):
 
 
 def wait_active(client, targets, deadline):
-    """Poll index health until every target's shards are active; then return document counts."""
-    started = time.monotonic()
+    """Poll index health until every target's shards are active; then return document counts.
+    Every request is bounded by the deadline (client.clock), so wait_timeout is never overshot."""
+    started = client.clock()
     pending = list(targets)
+    health = {}
     while pending:
-        health = {}
-        for batch in _batches(pending):
-            body = client.request(
-                "GET",
-                quote_path("_cluster", "health", ",".join(batch)),
-                query={"level": "indices", "timeout": "1s"},
-                expect=(200, 408),
-            ).body
-            health.update(body.get("indices") or {})
+        try:
+            for batch in _batches(pending):
+                body = client.request(
+                    "GET",
+                    quote_path("_cluster", "health", ",".join(batch)),
+                    query={"level": "indices", "timeout": "1s"},
+                    expect=(200, 408),
+                    deadline=deadline,
+                ).body
+                health.update(body.get("indices") or {})
+            out_of_time = False
+        except WaitTimeout:
+            out_of_time = True
         pending = [t for t in pending if not restored_and_active(health.get(t))]
         if not pending:
             break
-        now = time.monotonic()
-        if now >= deadline:
+        now = client.clock()
+        if out_of_time or now >= deadline:
             states = ", ".join(f"{t}: {health.get(t, {}).get('status', 'not created')}" for t in pending)
             raise WaitTimeout(
                 f"The restore did not finish within wait_timeout ({states})",
                 "Look at GET _cat/recovery and GET _cluster/allocation/explain; the restore goes on on the server",
             )
-        time.sleep(min(poll_interval(now - started), max(0.0, deadline - now)))
+        client.sleep(min(poll_interval(now - started), max(0.0, deadline - now)))
     counts = {}
     for batch in _batches(targets):
-        stats = client.request("GET", quote_path(",".join(batch), "_stats", "docs")).body
+        stats = client.request("GET", quote_path(",".join(batch), "_stats", "docs"), deadline=deadline).body
         for index, data in (stats.get("indices") or {}).items():
             counts[index] = data["primaries"]["docs"]["count"]
     return counts

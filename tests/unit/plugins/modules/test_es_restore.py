@@ -1,0 +1,316 @@
+"""es_restore main() against a fake transport replaying the server's answers."""
+
+import time
+
+import pytest
+import requests
+
+from ansible_collections.searchops.snapshots.plugins.modules.es_restore import main
+
+SNAP = "_snapshot/backups/snap"
+RESTORE = f"{SNAP}/_restore"
+STATE = "_cluster/state/metadata"
+OK = (200, {"acknowledged": True})
+ACCEPTED = (200, {"accepted": True})
+GONE = (404, {"error": {"type": "index_not_found_exception", "reason": "no such index [orders]"}, "status": 404})
+BUSY = (
+    503,
+    {"error": {"type": "concurrent_snapshot_execution_exception", "reason": "cannot restore while a deletion runs"}},
+)
+REFUSED = (
+    500,
+    {"error": {"type": "snapshot_restore_exception", "reason": "[backups:snap] cannot restore index [orders]"}},
+)
+
+
+@pytest.fixture(autouse=True)
+def fast_clock(monkeypatch):
+    """Sleeps advance a fake clock instead of waiting."""
+    now = [0.0]
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(time, "sleep", lambda s: now.__setitem__(0, now[0] + s))
+    return now
+
+
+def args(**kw):
+    return dict({"url": "http://localhost:9200", "repository": "backups", "snapshot": "snap"}, **kw)
+
+
+def snapshot(state="SUCCESS", indices=("orders", "logs"), failures=(), name="snap", start=1):
+    return {
+        "snapshot": name,
+        "state": state,
+        "indices": list(indices),
+        "failures": [{"index": i, "shard_id": 0, "reason": "primary shard is not allocated"} for i in failures],
+        "shards": {"total": 2, "failed": len(failures), "successful": 2 - len(failures)},
+        "start_time_in_millis": start,
+    }
+
+
+def found(*infos):
+    return (200, {"snapshots": list(infos)})
+
+
+def cluster(**indices):
+    """_cluster/state/metadata with these indices; True open, False closed."""
+    body = {
+        n: {"state": "open" if o else "close", "settings": {"index": {"uuid": f"u-{n}"}}} for n, o in indices.items()
+    }
+    return (200, {"metadata": {"indices": body}})
+
+
+def health(*names, active=True):
+    shards = {"number_of_shards": 1, "active_primary_shards": int(active), "initializing_shards": int(not active)}
+    return (200, {"indices": {n: dict(shards, status="green" if active else "red") for n in names}})
+
+
+def stats(**counts):
+    return (200, {"indices": {n: {"primaries": {"docs": {"count": c}}} for n, c in counts.items()}})
+
+
+def restorable(server, *states, snap=None):
+    """The snapshot, the cluster (states in turn), a restore that is accepted and becomes active."""
+    server.on("GET", SNAP, found(snap or snapshot()))
+    server.on("GET", STATE, *(states or [cluster()]))
+    server.on("POST", RESTORE, ACCEPTED)
+    server.on("GET", "_cluster/health/orders", health("orders"))
+    server.on("GET", "orders/_stats/docs", stats(orders=3))
+
+
+def writes(server):
+    return [(r["method"], r["path"]) for r in server.sent if r["method"] != "GET"]
+
+
+def test_restores_a_missing_index_and_reports_it(server, run_module):
+    restorable(server)
+    failed, result = run_module(main, args(indices=["orders"]))
+    assert not failed and result["changed"], result
+    assert result["restored"] == [{"index": "orders", "source": "orders", "docs": 3}]
+    assert result["deleted"] == [] and result["closed"] == []
+    assert result["plan"]["restore"] == ["orders"] and result["plan"]["delete"] == []
+    assert writes(server) == [("POST", RESTORE)]
+    assert server.requests("POST")[0]["body"] == {
+        "indices": "orders",
+        "include_global_state": False,
+        "include_aliases": True,
+        "partial": False,
+    }
+
+
+def test_check_mode_plans_and_writes_nothing(server, run_module):
+    restorable(server, cluster(orders=True))
+    failed, result = run_module(main, args(indices=["orders"], on_conflict="delete"), check_mode=True)
+    assert not failed and result["changed"] and result["plan"]["delete"] == ["orders"]
+    assert result["request"]["path"] == RESTORE and "restored" not in result and "deleted" not in result
+    assert writes(server) == []
+
+
+def test_skip_leaves_the_existing_index_and_changes_nothing(server, run_module):
+    restorable(server, cluster(orders=True, logs=False))
+    failed, result = run_module(main, args())
+    assert not failed and not result["changed"] and result["plan"]["skipped"] == ["orders", "logs"]
+    assert writes(server) == []
+
+
+def test_fail_refuses_before_any_write(server, run_module):
+    restorable(server, cluster(orders=True))
+    failed, result = run_module(main, args(on_conflict="fail"))
+    assert failed and "These indices exist already: orders" in result["msg"] and "Nothing was changed" in result["msg"]
+    assert writes(server) == []
+
+
+def test_close_then_restore_over_the_closed_index(server, run_module):
+    restorable(server, cluster(orders=True))
+    server.on("POST", "orders/_close", OK)
+    failed, result = run_module(main, args(indices=["orders"], on_conflict="close"))
+    assert not failed and result["closed"] == ["orders"] and result["deleted"] == []
+    assert writes(server) == [("POST", "orders/_close"), ("POST", RESTORE)]
+
+
+def test_delete_then_restore(server, run_module):
+    restorable(server, cluster(orders=True))
+    server.on("DELETE", "orders", OK)
+    failed, result = run_module(main, args(indices=["orders"], on_conflict="delete"))
+    assert not failed and result["deleted"] == ["orders"] and result["closed"] == []
+    assert result["restored"] == [{"index": "orders", "source": "orders", "docs": 3}]
+    assert writes(server) == [("DELETE", "orders"), ("POST", RESTORE)]
+
+
+def test_latest_is_the_newest_successful_snapshot(server, run_module):
+    older, newer_failed = snapshot(name="old", start=1), snapshot("FAILED", name="new", start=2)
+    server.on("GET", "_snapshot/backups/*", found(older, newer_failed))
+    server.on("GET", STATE, cluster())
+    server.on("POST", "_snapshot/backups/old/_restore", ACCEPTED)
+    server.on("GET", "_cluster/health/orders", health("orders"))
+    server.on("GET", "orders/_stats/docs", stats(orders=3))
+    failed, result = run_module(main, args(snapshot="latest", indices=["orders"]))
+    assert not failed and result["snapshot"] == "old"
+
+
+def test_wait_polls_until_the_restored_shards_are_active(server, run_module, fast_clock):
+    restorable(server)
+    server.on("GET", "_cluster/health/orders", health("orders", active=False), health("orders"))
+    failed, result = run_module(main, args(indices=["orders"]))
+    assert not failed and result["restored"][0]["docs"] == 3
+    assert len(server.requests("GET")) == 5 and fast_clock[0] > 0
+
+
+def test_no_wait_reports_the_restore_without_counts(server, run_module):
+    restorable(server)
+    failed, result = run_module(main, args(indices=["orders"], wait=False))
+    assert not failed and result["restored"] == [{"index": "orders", "source": "orders"}]
+
+
+def test_wait_timeout_is_never_overshot_by_slow_requests(server, run_module, fast_clock):
+    """Each health request takes 4 s and answers 503: the client's retries must stop at the
+    wait's deadline instead of adding (retries + 1) x request_timeout per poll."""
+
+    def slow_unavailable(request):
+        fast_clock[0] += 4
+        return (503, {"error": {"type": "unavailable", "reason": "busy"}})
+
+    restorable(server)
+    server.on("GET", "_cluster/health/orders", slow_unavailable)
+    failed, result = run_module(main, args(indices=["orders"], wait_timeout=10))
+    assert failed and "wait_timeout" in result["msg"] and "orders" in result["msg"]
+    assert fast_clock[0] <= 10 + 4  # at most the one request under way when the deadline passed
+    assert result["restored"] == [{"index": "orders", "source": "orders"}]  # started, goes on on the server
+
+
+@pytest.mark.parametrize(
+    "snap, partial, message",
+    [
+        (snapshot("FAILED", failures=["orders"]), False, "Snapshot snap ended FAILED"),
+        (snapshot("FAILED", failures=["orders"]), True, "Snapshot snap ended FAILED"),
+        (snapshot("PARTIAL", failures=["logs"]), False, "Snapshot snap is PARTIAL"),
+        (snapshot("PARTIAL", failures=["orders"]), True, "Snapshot snap lacks shards of orders"),
+        (snapshot("IN_PROGRESS"), False, "Snapshot snap is still IN_PROGRESS"),
+    ],
+)
+@pytest.mark.parametrize("mode", ["delete", "close"])
+def test_an_incomplete_snapshot_named_explicitly_closes_and_deletes_nothing(
+    server, run_module, snap, partial, message, mode
+):
+    restorable(server, cluster(orders=True), snap=snap)
+    failed, result = run_module(main, args(indices=["orders"], on_conflict=mode, partial=partial))
+    assert failed and message in result["msg"] and "Nothing was changed" in result["msg"], result
+    assert writes(server) == []
+
+
+def test_a_partial_snapshot_with_partial_replaces_a_complete_index(server, run_module):
+    restorable(server, cluster(orders=True), snap=snapshot("PARTIAL", failures=["logs"]))
+    server.on("DELETE", "orders", OK)
+    failed, result = run_module(main, args(indices=["orders"], on_conflict="delete", partial=True))
+    assert not failed and result["deleted"] == ["orders"]
+
+
+def test_a_snapshot_without_the_named_index_changes_nothing(server, run_module):
+    restorable(server, cluster(orders=True), snap=snapshot(indices=["logs"]))
+    failed, result = run_module(main, args(indices=["orders"], on_conflict="delete"))
+    assert failed and "The snapshot has no index named 'orders'" in result["msg"]
+    assert writes(server) == []
+
+
+def test_empty_indices_is_an_error_not_every_index(server, run_module):
+    restorable(server, cluster(orders=True, logs=True))
+    failed, result = run_module(main, args(indices=[], on_conflict="delete"))
+    assert failed and "indices is empty" in result["msg"] and "Omit indices" in result["msg"]
+    assert writes(server) == []
+
+
+@pytest.mark.parametrize(
+    "lost",
+    [
+        (504, {"message": "gateway timeout"}),
+        (502, b"<html>bad gateway</html>"),
+        requests.exceptions.ConnectionError("('Connection aborted.', RemoteDisconnected('closed'))"),
+    ],
+    ids=["504", "502", "dropped"],
+)
+def test_a_lost_delete_answer_is_reconciled_from_cluster_state(server, run_module, lost):
+    """The DELETE happened, its answer was lost, the retry got 404: the index is gone, so the
+    restore goes on and the index is reported deleted."""
+    restorable(server, cluster(orders=True), cluster())
+    server.on("DELETE", "orders", lost, GONE)
+    failed, result = run_module(main, args(indices=["orders"], on_conflict="delete"))
+    assert not failed, result
+    assert result["deleted"] == ["orders"] and result["restored"][0]["index"] == "orders"
+    assert writes(server) == [("DELETE", "orders"), ("DELETE", "orders"), ("POST", RESTORE)]
+
+
+def test_a_delete_that_did_not_happen_stops_before_the_restore(server, run_module):
+    forbidden = (403, {"error": {"type": "security_exception", "reason": "no permissions for [indices:admin/delete]"}})
+    restorable(server, cluster(orders=True), cluster(orders=True))
+    server.on("DELETE", "orders", forbidden)
+    failed, result = run_module(main, args(indices=["orders"], on_conflict="delete"))
+    assert failed and "security_exception" in result["msg"] and result["status"] == 403
+    assert result["deleted"] == [] and result["restored"] == [] and "Nothing was changed" in result["msg"]
+    assert writes(server) == [("DELETE", "orders")]
+
+
+def test_delete_goes_on_with_what_is_left_when_another_actor_deleted_one(server, run_module):
+    restorable(server, cluster(orders=True, logs=True), cluster(logs=True))
+    server.on("DELETE", "orders,logs", GONE)
+    server.on("DELETE", "logs", OK)
+    server.on("GET", "_cluster/health/orders,logs", health("orders", "logs"))
+    server.on("GET", "orders,logs/_stats/docs", stats(orders=3, logs=4))
+    failed, result = run_module(main, args(on_conflict="delete"))
+    assert not failed and result["deleted"] == ["orders", "logs"], result
+    assert writes(server) == [("DELETE", "orders,logs"), ("DELETE", "logs"), ("POST", RESTORE)]
+
+
+def test_a_refused_restore_after_close_reopens_and_says_what_was_done(server, run_module):
+    restorable(server, cluster(orders=True), cluster(orders=False))
+    server.on("POST", "orders/_close", OK)
+    server.on("POST", RESTORE, REFUSED)
+    server.on("POST", "orders/_open", OK)
+    failed, result = run_module(main, args(indices=["orders"], on_conflict="close"))
+    assert failed and "cannot restore index [orders]" in result["msg"]
+    assert "Done before the failure: closed orders; reopened orders" in result["msg"]
+    assert result["closed"] == ["orders"] and result["reopened"] == ["orders"]
+    assert result["deleted"] == [] and result["restored"] == [] and result["status"] == 500
+    assert writes(server) == [("POST", "orders/_close"), ("POST", RESTORE), ("POST", "orders/_open")]
+
+
+def test_a_lost_restore_answer_after_close_does_not_reopen_what_is_being_restored(server, run_module):
+    restorable(server, cluster(orders=True), cluster(orders=True))
+    server.on("POST", "orders/_close", OK)
+    server.on("POST", RESTORE, (504, {"message": "gateway timeout"}))
+    failed, result = run_module(main, args(indices=["orders"], on_conflict="close"))
+    assert failed and result["closed"] == ["orders"] and result["reopened"] == []
+    assert result["restored"] == [{"index": "orders", "source": "orders"}]
+    assert writes(server) == [("POST", "orders/_close"), ("POST", RESTORE)]
+
+
+def test_a_refused_restore_after_delete_says_the_index_is_in_the_snapshot(server, run_module):
+    restorable(server, cluster(orders=True), cluster())
+    server.on("DELETE", "orders", OK)
+    server.on("POST", RESTORE, REFUSED)
+    failed, result = run_module(main, args(indices=["orders"], on_conflict="delete"))
+    assert failed and result["deleted"] == ["orders"] and result["restored"] == []
+    assert "deleted orders" in result["msg"] and "run again" in result["msg"]
+
+
+def test_a_restore_refused_while_another_snapshot_operation_runs_is_retried(server, run_module, fast_clock):
+    restorable(server, cluster(orders=True))
+    server.on("DELETE", "orders", OK)
+    server.on("POST", RESTORE, BUSY, BUSY, ACCEPTED)
+    failed, result = run_module(main, args(indices=["orders"], on_conflict="delete"))
+    assert not failed and result["restored"][0]["docs"] == 3
+    assert len(server.requests("POST")) == 3 and fast_clock[0] > 0
+
+
+@pytest.mark.parametrize(
+    "pattern, replacement, message",
+    [
+        ("(.+)", "${nope}", "rename_replacement '${nope}' refers to group 'nope'"),
+        ("(a+)+c", "x", "catastrophic backtracking"),
+        ("(", "x", "rename_pattern '(' is not a valid regular expression"),
+    ],
+)
+def test_bad_renames_fail_cleanly_before_any_write(server, run_module, pattern, replacement, message):
+    restorable(server, cluster(orders=True))
+    rename = dict(rename_pattern=pattern, rename_replacement=replacement)
+    failed, result = run_module(main, args(indices=["orders"], on_conflict="delete", **rename))
+    assert failed and message in result["msg"] and "Traceback" not in result["msg"]
+    assert writes(server) == []
