@@ -209,3 +209,95 @@ def test_rename_collision_refused_before_any_request(ansible, stack, setup):
     args = dict(conn(stack), repository=setup["repo"], snapshot="snap", rename_pattern=".*", rename_replacement="same")
     result = ansible(RESTORE, args)
     assert result["failed"] and "several indices onto one name" in result["msg"]
+
+
+def state(opensearch, index):
+    """open, close, or None when the index does not exist."""
+    body = opensearch.request("GET", f"_cluster/state/metadata/{index}", params={"expand_wildcards": "all"})
+    meta = body["metadata"]["indices"].get(index)
+    return meta and meta["state"]
+
+
+def test_a_partial_snapshot_replaces_nothing_unless_the_index_is_complete(
+    ansible, stack, opensearch, index_factory, fs_repo
+):
+    """A PARTIAL snapshot named explicitly: without partial: true neither delete nor close touch
+    the live index; with it, an index whose shards the snapshot lacks is not replaced either,
+    while a complete one is."""
+    live = index_factory(docs=3)
+    red = index_factory(docs=0, settings={"index.routing.allocation.require._name": "no-such-node"})
+    repo = fs_repo()
+    assert take(opensearch, repo, "partial", [live, red], partial=True)["state"] == "PARTIAL"
+    opensearch.request("POST", f"{live}/_doc/extra", params={"refresh": "true"}, json={"n": 99}, expect=(201,))
+    before = {live: (uuid(opensearch, live), docs(opensearch, live)), red: uuid(opensearch, red)}
+    base = dict(conn(stack), repository=repo, snapshot="partial")
+    for mode in ("delete", "close"):
+        refused = ansible(RESTORE, dict(base, indices=[live], on_conflict=mode))
+        assert refused["failed"] and "Snapshot partial is PARTIAL" in refused["msg"], refused
+        assert "Nothing was changed" in refused["msg"]
+        assert (uuid(opensearch, live), docs(opensearch, live)) == before[live] and state(opensearch, live) == "open"
+    lacking = ansible(RESTORE, dict(base, indices=[red], on_conflict="delete", partial=True))
+    assert lacking["failed"] and f"lacks shards of {red}" in lacking["msg"] and uuid(opensearch, red) == before[red]
+    complete = ansible(RESTORE, dict(base, indices=[live], on_conflict="delete", partial=True))
+    assert complete["deleted"] == [live] and complete["restored"][0]["docs"] == 3
+    assert uuid(opensearch, live) != before[live][0] and len(docs(opensearch, live)) == 3
+
+
+def test_a_snapshot_without_the_index_leaves_it_untouched(ansible, stack, opensearch, setup, index_factory):
+    other = index_factory(docs=2)
+    before = (uuid(opensearch, other), docs(opensearch, other))
+    args = dict(conn(stack), repository=setup["repo"], snapshot="snap", indices=[other], on_conflict="delete")
+    result = ansible(RESTORE, args)
+    assert result["failed"] and f"The snapshot has no index named {other!r}" in result["msg"]
+    assert (uuid(opensearch, other), docs(opensearch, other)) == before
+
+
+def test_empty_indices_fails_and_changes_nothing(ansible, stack, opensearch, setup):
+    a, b = setup["a"], setup["b"]
+    before = {i: uuid(opensearch, i) for i in (a, b)}
+    args = dict(conn(stack), repository=setup["repo"], snapshot="snap", indices=[], on_conflict="delete")
+    result = ansible(RESTORE, args)
+    assert result["failed"] and "indices is empty" in result["msg"] and "Omit indices" in result["msg"]
+    assert {i: uuid(opensearch, i) for i in (a, b)} == before
+    assert docs(opensearch, a) == setup["docs"][a] and docs(opensearch, b) == setup["docs"][b]
+
+
+def test_close_then_a_refused_restore_reopens_the_index(ansible, stack, opensearch, setup):
+    """The server refuses the restore after the module closed the index (number_of_shards cannot
+    change on restore): the index is open again with its live documents, and the result says so."""
+    a = setup["a"]
+    opensearch.request("POST", f"{a}/_doc/extra", params={"refresh": "true"}, json={"n": 99}, expect=(201,))
+    before = (uuid(opensearch, a), docs(opensearch, a))
+    args = dict(
+        conn(stack),
+        repository=setup["repo"],
+        snapshot="snap",
+        indices=[a],
+        on_conflict="close",
+        index_settings={"index.number_of_shards": 3},
+    )
+    result = ansible(RESTORE, args)
+    assert result["failed"] and "number_of_shards" in result["msg"], result
+    assert (
+        result["closed"] == [a] and result["reopened"] == [a] and result["deleted"] == [] and result["restored"] == []
+    )
+    assert f"Done before the failure: closed {a}; reopened {a}" in result["msg"]
+    assert state(opensearch, a) == "open" and (uuid(opensearch, a), docs(opensearch, a)) == before
+
+
+def test_delete_then_a_refused_restore_says_what_was_deleted(ansible, stack, opensearch, setup):
+    a = setup["a"]
+    args = dict(
+        conn(stack),
+        repository=setup["repo"],
+        snapshot="snap",
+        indices=[a],
+        on_conflict="delete",
+        index_settings={"index.number_of_shards": 3},
+    )
+    result = ansible(RESTORE, args)
+    assert result["failed"] and result["deleted"] == [a] and result["restored"] == [], result
+    assert f"Done before the failure: deleted {a}" in result["msg"] and "run again" in result["msg"]
+    assert state(opensearch, a) is None
+    again = ansible(RESTORE, dict(args, index_settings={}))
+    assert again["restored"][0]["docs"] == 3 and docs(opensearch, a) == setup["docs"][a]
