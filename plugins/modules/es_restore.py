@@ -36,7 +36,8 @@ options:
   indices:
     description:
       - Indices of the snapshot to restore, as names and C(*) patterns; a C(-) prefix excludes (C(-logs-debug-*)).
-      - Omitted means every index in the snapshot.
+      - Omitted means every index in the snapshot. An empty list is an error (it does not mean every index).
+      - An index named exactly (no C(*)) must be in the snapshot, else the module fails before changing anything.
       - A system index named exactly (not by a pattern) is restored even when O(exclude_system_indices=true).
     type: list
     elements: str
@@ -50,10 +51,14 @@ options:
       - Regular expression applied to each index name (as the server does, Java syntax); with O(rename_replacement)
         it gives the name to restore under, for example to restore beside the live index.
       - A rename that would restore two indices under one name is refused before anything is done.
+      - An invalid pattern, and a pattern that nests a repetition inside a repetition (like C((a+\)+)), which can
+        backtrack for minutes here and on the server, are refused before anything is done; renaming the snapshot's
+        index names must end within one second.
     type: str
   rename_replacement:
     description:
-      - Replacement for O(rename_pattern); C($1) refers to the first group.
+      - Replacement for O(rename_pattern); C($1) refers to the first group, C(${name}) to a named group, C(\\$) is
+        a literal C($). A reference to a group the pattern lacks is refused before anything is done.
     type: str
   index_settings:
     description:
@@ -78,6 +83,8 @@ options:
     description:
       - Allow restoring from a snapshot in which some shards are missing (state C(PARTIAL)); the missing shards are
         created empty.
+      - Even then, O(on_conflict=close) and O(on_conflict=delete) never replace an existing index whose shards the
+        snapshot lacks.
     type: bool
     default: false
   on_conflict:
@@ -85,6 +92,17 @@ options:
       - What to do when an index with the target name exists already.
       - V(skip) leaves it untouched and restores the others; V(fail) fails before changing anything;
         V(close) closes it and restores over it; V(delete) deletes it and restores it anew.
+      - Before V(close) or V(delete) touch anything, the snapshot (also one named explicitly) must be C(SUCCESS), or
+        C(PARTIAL) with O(partial=true), and hold every shard of each index to be replaced; otherwise the module fails
+        saying the snapshot's state, and nothing is changed.
+      - With V(close), indices this run closed are reopened when the restore is refused or does not start.
+        With V(delete), a restore refused after the deletion leaves the indices deleted (they are in the checked
+        snapshot; running again restores them). A failure says what was done (C(deleted), C(closed), C(reopened),
+        C(restored)).
+      - A lost answer to the index deletion (a proxy's 502/504 or a dropped connection after the server acted) is
+        reconciled by reading the cluster state; an index that is gone counts as deleted.
+      - The restore replaces in place; it does not restore under a temporary name and swap (see the collection's
+        docs/design.md for why).
     type: str
     choices: [skip, fail, close, delete]
     default: skip
@@ -183,11 +201,34 @@ plan:
       type: list
       elements: str
 restored:
-  description: The restored indices with their source and document count (counts when O(wait=true)).
-  returned: when something was restored
+  description:
+    - The restored indices with their source and document count (counts when O(wait=true)).
+    - On failure, the indices whose restore started (it goes on on the server).
+  returned: when changed, not in check mode; on failure after the first change
   type: list
   elements: dict
   sample: [{"index": "restored-orders", "source": "orders", "docs": 1204}]
+deleted:
+  description: Existing indices deleted (O(on_conflict=delete)), including those whose lost deletion answer was
+    reconciled from the cluster state.
+  returned: when changed, not in check mode; on failure after the first change
+  type: list
+  elements: str
+closed:
+  description: Existing indices this run closed (O(on_conflict=close)).
+  returned: when changed, not in check mode; on failure after the first change
+  type: list
+  elements: str
+reopened:
+  description: Indices this run closed and reopened because the restore was refused or did not start.
+  returned: on failure after the first change
+  type: list
+  elements: str
+still_closed:
+  description: Indices this run closed and could not reopen (open them with C(POST <names>/_open)).
+  returned: on failure, when reopening failed
+  type: list
+  elements: str
 request:
   description: The restore request sent, or that would be sent in check mode.
   returned: when changed
