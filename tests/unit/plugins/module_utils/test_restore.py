@@ -1,3 +1,4 @@
+import contextlib
 import re
 
 import pytest
@@ -286,3 +287,16 @@ def test_rename_raises_only_configuration_errors(names, pattern, replacement):
     except ConfigurationError:
         return
     assert set(renamed) == set(names)
+
+
+@settings(max_examples=PROPERTY_EXAMPLES, deadline=None)
+@given(
+    snapshot_indices=st.lists(st.text(max_size=8), max_size=5),
+    indices=st.none() | st.lists(st.text(max_size=8), max_size=4),
+    renaming=st.tuples(PATTERNS | st.text(max_size=8), REPLACEMENTS | st.text(max_size=8)) | st.just((None, None)),
+    existing=st.dictionaries(st.text(max_size=8), st.builds(lambda o: {"open": o}, st.booleans()), max_size=4),
+    on_conflict=st.sampled_from(ON_CONFLICT),
+)
+def test_plan_raises_only_configuration_errors(snapshot_indices, indices, renaming, existing, on_conflict):
+    with contextlib.suppress(ConfigurationError):
+        plan(snapshot_indices, indices, True, *renaming, existing, on_conflict)
