@@ -73,7 +73,7 @@ def _nested_quantifier(parsed, repeated=False):
     """Whether a variable-length repetition sits inside a repetition (star height > 1), the
     shape of most catastrophic-backtracking patterns; a linter's check, on the parsed pattern."""
     for op, value in parsed:
-        if str(op).endswith("_REPEAT"):  # MAX_REPEAT, MIN_REPEAT, POSSESSIVE_REPEAT
+        if op.name.endswith("_REPEAT"):  # MAX_REPEAT, MIN_REPEAT, POSSESSIVE_REPEAT
             low, high, body = value
             if (repeated and low != high) or _nested_quantifier(body, repeated or high > 1):
                 return True
@@ -90,7 +90,7 @@ def _subpatterns(value):
             yield from _subpatterns(item)
 
 
-def java_replacement(replacement, compiled):
+def java_replacement(replacement, compiled, pattern):
     """Java's Matcher.replaceAll replacement ($1, ${name}, \\$) as a function of a match.
 
     Group references are checked against the pattern as Java does: "$12" is group 12 when the
@@ -105,7 +105,7 @@ def java_replacement(replacement, compiled):
             parts.append(replacement[i + 1])
             i += 2
         elif char == "$":
-            i = _group_reference(replacement, i + 1, compiled, parts)
+            i = _group_reference(replacement, i + 1, compiled, pattern, parts)
         else:
             parts.append(char)
             i += 1
@@ -116,14 +116,14 @@ def java_replacement(replacement, compiled):
     return expand
 
 
-def _group_reference(replacement, i, compiled, parts):
+def _group_reference(replacement, i, compiled, pattern, parts):
     """Parse the reference after a '$' at replacement[i:], append it to parts, return the next index."""
     named = re.match(r"\{([a-zA-Z][a-zA-Z0-9]*)\}", replacement[i:])
     if named:
         if named[1] not in compiled.groupindex:
             raise ConfigurationError(
                 f"rename_replacement {replacement!r} refers to group {named[1]!r}, "
-                f"which rename_pattern {compiled.pattern!r} lacks"
+                f"which rename_pattern {pattern!r} lacks"
             )
         parts.append((named[1],))
         return i + named.end()
@@ -136,7 +136,7 @@ def _group_reference(replacement, i, compiled, parts):
     if number > compiled.groups:
         raise ConfigurationError(
             f"rename_replacement {replacement!r} refers to group {number}, "
-            f"but rename_pattern {compiled.pattern!r} has {compiled.groups} group(s)"
+            f"but rename_pattern {pattern!r} has {compiled.groups} group(s)"
         )
     i += 1
     while i < len(replacement) and replacement[i] in "0123456789":
@@ -156,7 +156,7 @@ def rename_all(names, pattern, replacement, time_limit=RENAME_TIME_LIMIT):
     if not pattern:
         return {name: name for name in names}
     compiled = _compile(pattern)
-    expand = java_replacement(replacement or "", compiled)
+    expand = java_replacement(replacement or "", compiled, pattern)
 
     def rename_each():
         return {name: compiled.sub(expand, name) for name in names}
