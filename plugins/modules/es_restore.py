@@ -361,7 +361,7 @@ class Restore:
     def delete(self, names):
         """Delete the indices. A DELETE that fails is reconciled by reading the cluster state: an
         index that is gone is deleted (its answer was lost: 502/504 or a dropped connection, and the
-        retry saw 404), and what is left is deleted again when another actor deleted the rest."""
+        retry saw 404); when another actor deleted some of a batch (404), the rest is deleted again."""
         for batch in _batches(names):
             pending = batch
             while pending:
@@ -389,9 +389,7 @@ class Restore:
         attempt = 0
         while True:
             try:
-                self.client.request(
-                    "POST", self.repo.path(self.snapshot, "_restore"), body=body, retry=False, deadline=deadline
-                )
+                self.client.request("POST", self.repo.path(self.snapshot, "_restore"), body=body, retry=False)
                 return
             except HTTPError as err:
                 delay = backoff_delay(attempt)
