@@ -262,21 +262,26 @@ def test_empty_indices_fails_and_changes_nothing(ansible, stack, opensearch, set
     assert docs(opensearch, a) == setup["docs"][a] and docs(opensearch, b) == setup["docs"][b]
 
 
-def test_close_then_a_refused_restore_reopens_the_index(ansible, stack, opensearch, setup):
-    """The server refuses the restore after the module closed the index (number_of_shards cannot
-    change on restore): the index is open again with its live documents, and the result says so."""
-    a = setup["a"]
-    opensearch.request("POST", f"{a}/_doc/extra", params={"refresh": "true"}, json={"n": 99}, expect=(201,))
-    before = (uuid(opensearch, a), docs(opensearch, a))
-    args = dict(
+def refused_restore(stack, setup, on_conflict):
+    """Arguments of a restore of setup's first index that the server refuses once the module has
+    closed or deleted it: number_of_shards cannot change on restore."""
+    return dict(
         conn(stack),
         repository=setup["repo"],
         snapshot="snap",
-        indices=[a],
-        on_conflict="close",
+        indices=[setup["a"]],
+        on_conflict=on_conflict,
         index_settings={"index.number_of_shards": 3},
     )
-    result = ansible(RESTORE, args)
+
+
+def test_close_then_a_refused_restore_reopens_the_index(ansible, stack, opensearch, setup):
+    """The server refuses the restore after the module closed the index: the index is open again
+    with its live documents, and the result says so."""
+    a = setup["a"]
+    opensearch.request("POST", f"{a}/_doc/extra", params={"refresh": "true"}, json={"n": 99}, expect=(201,))
+    before = (uuid(opensearch, a), docs(opensearch, a))
+    result = ansible(RESTORE, refused_restore(stack, setup, "close"))
     assert result["failed"] and "number_of_shards" in result["msg"], result
     assert (
         result["closed"] == [a] and result["reopened"] == [a] and result["deleted"] == [] and result["restored"] == []
@@ -287,14 +292,7 @@ def test_close_then_a_refused_restore_reopens_the_index(ansible, stack, opensear
 
 def test_delete_then_a_refused_restore_says_what_was_deleted(ansible, stack, opensearch, setup):
     a = setup["a"]
-    args = dict(
-        conn(stack),
-        repository=setup["repo"],
-        snapshot="snap",
-        indices=[a],
-        on_conflict="delete",
-        index_settings={"index.number_of_shards": 3},
-    )
+    args = refused_restore(stack, setup, "delete")
     result = ansible(RESTORE, args)
     assert result["failed"] and result["deleted"] == [a] and result["restored"] == [], result
     assert f"Done before the failure: deleted {a}" in result["msg"] and "run again" in result["msg"]
