@@ -299,3 +299,23 @@ def test_delete_then_a_refused_restore_says_what_was_deleted(ansible, stack, ope
     assert state(opensearch, a) is None
     again = ansible(RESTORE, dict(args, index_settings={}))
     assert again["restored"][0]["docs"] == 3 and docs(opensearch, a) == setup["docs"][a]
+
+
+def test_bad_renames_fail_cleanly_and_in_bounded_time(ansible, stack, opensearch, index_factory, fs_repo):
+    """An unknown group, nested quantifiers, and a pattern that backtracks polynomially on a long
+    index name: each a clean failure naming the option, before any request that changes anything."""
+    long_name = index_factory(name=unique("a" * 200), docs=1)
+    repo = fs_repo()
+    take(opensearch, repo, "snap", [long_name])
+    before = uuid(opensearch, long_name)
+    base = dict(conn(stack), repository=repo, snapshot="snap", on_conflict="delete")
+    cases = {
+        "${nope}": ("(.+)", "rename_replacement '${nope}' refers to group 'nope'"),
+        "x": ("(a+)+c", "nests a repetition inside a repetition"),
+        "y": ("(.*)(.*)(.*)(.*)x", "took more than 1s on the snapshot's 1 index names (catastrophic backtracking)"),
+    }
+    for replacement, (pattern, message) in cases.items():
+        result = ansible(RESTORE, dict(base, rename_pattern=pattern, rename_replacement=replacement))
+        assert result["failed"] and message in result["msg"], result
+        assert "Traceback" not in result["msg"]
+    assert uuid(opensearch, long_name) == before
