@@ -65,8 +65,3 @@ def plan(snapshots, now_millis, max_age=None, max_count=None, min_count=1, state
         "protected": floor,
         "matching": [s["snapshot"] for s in sorted(snapshots, key=_newest_first, reverse=True)],
     }
-
-
-def batches(names, size=20):
-    """Comma-separated name lists for DELETE _snapshot/<repo>/<a,b,...>, short enough for a URL."""
-    return [",".join(names[i : i + size]) for i in range(0, len(names), size)]

@@ -84,7 +84,13 @@ def repository_differs(desired, current):
 
 
 def _check_file_name(kind, name):
-    """Rules the server applies to repository and snapshot names alike."""
+    """Rules the server applies to repository and snapshot names alike, and one of ours: `.` and
+    `..` (which the server accepts) would be resolved away as URL path segments by the HTTP client
+    (`_snapshot/repo/..` is sent as `_snapshot/`)."""
+    if name in (".", ".."):
+        raise ConfigurationError(
+            f"{kind} name {name!r} is not allowed: as a URL path segment it would address another resource"
+        )
     if name.startswith("_"):
         raise ConfigurationError(f"{kind} name {name!r} must not start with '_'")
     bad = sorted(set(name) & _FORBIDDEN)

@@ -237,7 +237,10 @@ def absent(module, repo, name, info, deadline, result):
         return None
     if info.get("state") == "IN_PROGRESS" and not module.params["abort"]:
         repo.wait(name, deadline)
-    repo.delete(name, deadline)
+    deleted, gone = repo.delete([name], deadline)
+    if gone:  # deleted meanwhile by someone else
+        result.update(changed=False)
+        result.pop("request")
     return None
 
 

@@ -95,11 +95,20 @@ EXAMPLES = r"""
 
 RETURN = r"""
 deleted:
-  description: The snapshots deleted, or that would be deleted in check mode, newest first.
+  description:
+    - The snapshots this run deleted, or that would be deleted in check mode, newest first.
+    - Only what is really gone; a deletion the server refused is an error, not an entry here.
   returned: always
   type: list
   elements: str
   sample: ["nightly-2026.10.01", "nightly-2026.09.30"]
+already_gone:
+  description:
+    - Snapshots the plan deleted that were gone when this run deleted them (deleted meanwhile by someone else).
+    - A batch delete is all-or-nothing, so the module lists the batch again and deletes what remains.
+  returned: always
+  type: list
+  elements: str
 kept:
   description: The matching snapshots that stay, newest first.
   returned: always
@@ -127,7 +136,6 @@ import time
 from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run
 from ansible_collections.searchops.snapshots.plugins.module_utils._prune import (
     COMPLETED_STATES,
-    batches,
     parse_age,
     plan,
 )
@@ -140,22 +148,22 @@ def prune(module, client):
     repo = Snapshots(client, params["repository"])
     listed = repo.list(params["name_pattern"], verbose=True)
     decided = plan(listed, int(time.time() * 1000), max_age, params["max_count"], params["min_count"], params["states"])
-    if decided["delete"] and not module.check_mode:
-        deadline = repo.clock() + params["wait_timeout"]
-        for names in batches(decided["delete"]):
-            repo.delete(names, deadline)
+    deleted, gone = decided["delete"], []
+    if deleted and not module.check_mode:
+        deleted, gone = repo.delete(deleted, repo.clock() + params["wait_timeout"])
     result = {
-        "changed": bool(decided["delete"]),
-        "deleted": decided["delete"],
+        "changed": bool(deleted),
+        "deleted": deleted,
+        "already_gone": gone,
         "kept": decided["keep"],
         "protected": decided["protected"],
         "running": decided["running"],
     }
     if module._diff:
-        gone = set(decided["delete"])
+        removed = set(decided["delete"])
         result["diff"] = {
             "before": {"snapshots": decided["matching"]},
-            "after": {"snapshots": [name for name in decided["matching"] if name not in gone]},
+            "after": {"snapshots": [name for name in decided["matching"] if name not in removed]},
         }
     return result
 

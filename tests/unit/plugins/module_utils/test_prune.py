@@ -1,7 +1,7 @@
 import pytest
 
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import ConfigurationError
-from ansible_collections.searchops.snapshots.plugins.module_utils._prune import batches, parse_age, plan
+from ansible_collections.searchops.snapshots.plugins.module_utils._prune import parse_age, plan
 
 DAY = 86400 * 1000
 NOW = 100 * DAY
@@ -89,10 +89,3 @@ def test_parse_age(text, seconds):
 def test_parse_age_says_what_a_duration_looks_like(text):
     with pytest.raises(ConfigurationError, match="like 30d, 12h or 2w"):
         parse_age(text)
-
-
-def test_batches_join_names_for_one_request_each():
-    names = [f"s{i}" for i in range(45)]
-    assert [len(b.split(",")) for b in batches(names)] == [20, 20, 5]
-    assert batches(["a", "b"]) == ["a,b"]
-    assert batches([]) == []

@@ -96,7 +96,7 @@ def test_nested_and_dotted_settings_are_the_same():
     assert not repository_differs(desired, {"type": "s3", "settings": {"s3.client": "x"}})
 
 
-@pytest.mark.parametrize("name", ["nightly", "logs-2026", "a.b_c"])
+@pytest.mark.parametrize("name", ["nightly", "logs-2026", "a.b_c", "UPPER", "...", "é"])
 def test_valid_repository_names(name):
     validate_repository_name(name, on_aws=True)
 
@@ -109,6 +109,9 @@ def test_valid_repository_names(name):
         ("a/b", False, "'/'"),
         ("a b", False, "' '"),
         ("a,b", False, "','"),
+        ("*", False, "'\\*'"),
+        (".", False, "path segment"),
+        ("..", False, "path segment"),
         ("cs-automated", True, "reserved on Amazon OpenSearch Service"),
     ],
 )
@@ -128,14 +131,23 @@ from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots imp
 )
 
 
-@pytest.mark.parametrize("name", ["nightly-2026.11.28", "a_b", "snap{1}"])
+@pytest.mark.parametrize("name", ["nightly-2026.11.28", "a_b", "snap{1}", "...", ".a", "a.", "-a", "é"])
 def test_valid_snapshot_names(name):
     validate_snapshot_name(name)
 
 
 @pytest.mark.parametrize(
     "name, message",
-    [("", "empty"), ("Nightly", "lowercase"), ("_x", "start with '_'"), ("a b", "' '"), ("a#b", "'#'"), ("<x>", "'<'")],
+    [
+        ("", "empty"),
+        ("Nightly", "lowercase"),
+        ("_x", "start with '_'"),
+        ("a b", "' '"),
+        ("a#b", "'#'"),
+        ("<x>", "'<'"),
+        (".", "path segment"),
+        ("..", "path segment"),
+    ],
 )
 def test_invalid_snapshot_names(name, message):
     with pytest.raises(ConfigurationError, match=message):

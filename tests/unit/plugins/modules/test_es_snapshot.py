@@ -222,3 +222,36 @@ def test_abort_deletes_a_running_snapshot_at_once(server, run_module):
     server.on("DELETE", PATH, (200, {"acknowledged": True}))
     failed, result = run_module(main, args(state="absent", abort=True))
     assert not failed and [r["method"] for r in server.sent] == ["GET", "DELETE"]
+
+
+@pytest.mark.parametrize("repository", ["*", "_all", "..", ".", "a,b"])
+@pytest.mark.parametrize("module", ["es_snapshot", "es_snapshot_prune", "es_restore", "es_snapshot_info"])
+def test_every_module_refuses_a_bad_repository_name(server, run_module, module, repository):
+    import importlib
+
+    entry = importlib.import_module(f"ansible_collections.searchops.snapshots.plugins.modules.{module}").main
+    extra = {
+        "es_snapshot": {"name": "snap-1"},
+        "es_snapshot_prune": {"max_count": 1},
+        "es_restore": {"snapshot": "snap-1"},
+    }.get(module, {})
+    server.on("GET", "_snapshot", (200, {}))
+    failed, result = run_module(entry, dict({"url": "http://localhost:9200", "repository": repository}, **extra))
+    assert failed and f"Repository name {repository!r}" in result["msg"]
+    assert [r["path"] for r in server.sent] in ([], ["_snapshot"])
+
+
+def test_delete_of_a_snapshot_deleted_meanwhile_is_no_change(server, run_module):
+    server.on("GET", PATH, info("SUCCESS"))
+    server.on("DELETE", PATH, MISSING)
+    server.on("GET", "_snapshot/nightly/snap-1", info("SUCCESS"), (200, {"snapshots": []}))
+    failed, result = run_module(main, args(state="absent"))
+    assert not failed and not result["changed"] and "request" not in result
+
+
+def test_delete_in_a_missing_repository_fails(server, run_module):
+    server.on("GET", PATH, info("SUCCESS"))
+    gone = {"error": {"type": "repository_missing_exception", "reason": "[nightly] missing"}, "status": 404}
+    server.on("DELETE", PATH, (404, gone))
+    failed, result = run_module(main, args(state="absent"))
+    assert failed and "Register the repository 'nightly' first" in result["msg"]

@@ -1,9 +1,20 @@
 import time
 
+import pytest
+
 from ansible_collections.searchops.snapshots.plugins.modules.es_snapshot_prune import main
 
 DAY = 86400 * 1000
 ARGS = {"url": "http://localhost:9200", "repository": "nightly"}
+
+
+@pytest.fixture(autouse=True)
+def fast_clock(monkeypatch):
+    """Sleeps advance a fake clock instead of waiting."""
+    now = [0.0]
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(time, "sleep", lambda s: now.__setitem__(0, now[0] + s))
+    return now
 
 
 def listing(*ages_and_states):
@@ -59,3 +70,80 @@ def test_missing_repository_says_to_register_it(server, run_module):
     server.on("GET", "_snapshot/nightly/*", (404, missing))
     failed, result = run_module(main, dict(ARGS, max_count=5))
     assert failed and "Register the repository 'nightly' first" in str(result)
+
+
+def missing(*names):
+    reason = f"[nightly:{names[0]}] is missing"
+    return (404, {"error": {"type": "snapshot_missing_exception", "reason": reason}, "status": 404})
+
+
+OLD = ((40, "SUCCESS"), (50, "SUCCESS"), (60, "SUCCESS"))
+
+
+def test_a_snapshot_deleted_meanwhile_fails_the_whole_batch_the_rest_is_deleted_again(server, run_module):
+    # a batch DELETE is all-or-nothing: someone else deleted s50 between the listing and the delete
+    server.on("GET", "_snapshot/nightly/*", listing((1, "SUCCESS"), *OLD))
+    server.on("DELETE", "_snapshot/nightly/s40,s50,s60", missing("s50"))
+    server.on("GET", "_snapshot/nightly/s40,s50,s60", listing((40, "SUCCESS"), (60, "SUCCESS")))
+    server.on("DELETE", "_snapshot/nightly/s40,s60", (200, {"acknowledged": True}))
+    failed, result = run_module(main, dict(ARGS, max_age="30d"))
+    assert not failed and result["changed"]
+    assert result["deleted"] == ["s40", "s60"] and result["already_gone"] == ["s50"]
+    assert [r["path"] for r in server.requests("DELETE")] == [
+        "_snapshot/nightly/s40,s50,s60",
+        "_snapshot/nightly/s40,s60",
+    ]
+
+
+def test_everything_deleted_meanwhile_is_no_change(server, run_module):
+    server.on("GET", "_snapshot/nightly/*", listing((1, "SUCCESS"), *OLD))
+    server.on("DELETE", "_snapshot/nightly/s40,s50,s60", missing("s40"))
+    server.on("GET", "_snapshot/nightly/s40,s50,s60", (200, {"snapshots": []}))
+    failed, result = run_module(main, dict(ARGS, max_age="30d"))
+    assert not failed and not result["changed"]
+    assert result["deleted"] == [] and result["already_gone"] == ["s40", "s50", "s60"]
+
+
+def test_a_lost_delete_answer_is_reconciled_by_listing_again(server, run_module):
+    server.on("GET", "_snapshot/nightly/*", listing((1, "SUCCESS"), *OLD))
+    server.on("DELETE", "_snapshot/nightly/s40,s50,s60", (504, "<html>504 Gateway Time-out</html>"))
+    server.on("GET", "_snapshot/nightly/s40,s50,s60", (200, {"snapshots": []}))
+    failed, result = run_module(main, dict(ARGS, max_age="30d"))
+    assert not failed and result["changed"] and result["deleted"] == ["s40", "s50", "s60"]
+    assert len(server.requests("DELETE")) == 1
+
+
+def test_a_lost_delete_that_never_happened_is_sent_again(server, run_module):
+    server.on("GET", "_snapshot/nightly/*", listing((1, "SUCCESS"), *OLD))
+    server.on("DELETE", "_snapshot/nightly/s40,s50,s60", (502, "bad gateway"), (200, {"acknowledged": True}))
+    server.on("GET", "_snapshot/nightly/s40,s50,s60", listing(*OLD))
+    failed, result = run_module(main, dict(ARGS, max_age="30d"))
+    assert not failed and result["deleted"] == ["s40", "s50", "s60"] and result["already_gone"] == []
+    assert len(server.requests("DELETE")) == 2
+
+
+def test_a_404_for_the_repository_is_no_deletion(server, run_module):
+    gone = {"error": {"type": "repository_missing_exception", "reason": "[nightly] missing"}, "status": 404}
+    server.on("GET", "_snapshot/nightly/*", listing((1, "SUCCESS"), *OLD))
+    server.on("DELETE", "_snapshot/nightly/s40,s50,s60", (404, gone))
+    failed, result = run_module(main, dict(ARGS, max_age="30d"))
+    assert failed and "repository_missing_exception" in result["msg"] and "deleted" not in result
+
+
+def test_a_missing_answer_for_names_still_listed_fails_instead_of_looping(server, run_module):
+    server.on("GET", "_snapshot/nightly/*", listing((1, "SUCCESS"), *OLD))
+    server.on("DELETE", "_snapshot/nightly/s40,s50,s60", missing("s40"))
+    server.on("GET", "_snapshot/nightly/s40,s50,s60", listing(*OLD))
+    failed, result = run_module(main, dict(ARGS, max_age="30d"))
+    assert failed and "still listed" in result["msg"] and len(server.requests("DELETE")) == 1
+
+
+def test_a_long_backlog_goes_twenty_names_to_a_request(server, run_module):
+    backlog = listing(*[(days, "SUCCESS") for days in range(31, 76)])
+    server.on("GET", "_snapshot/nightly/*", backlog)
+    for days in (31, 51, 71):
+        names = ",".join(f"s{d}" for d in range(days, min(days + 20, 76)))
+        server.on("DELETE", f"_snapshot/nightly/{names}", (200, {"acknowledged": True}))
+    failed, result = run_module(main, dict(ARGS, max_age="30d", min_count=0))
+    assert not failed and len(result["deleted"]) == 45
+    assert [len(r["path"].split(",")) for r in server.requests("DELETE")] == [20, 20, 5]
