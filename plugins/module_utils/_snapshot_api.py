@@ -14,10 +14,17 @@ from ansible_collections.searchops.snapshots.plugins.module_utils._errors import
     WaitTimeout,
 )
 from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import (
+    CLUSTER_NAME,
+    CLUSTER_UUID,
+    CREATE_ID,
+    created_by,
     poll_interval,
     validate_repository_name,
 )
 
+# Answers to a create that mean "a snapshot of that name exists" (OpenSearch and Elasticsearch 7;
+# Elasticsearch 8).
+EXISTS_TYPES = frozenset(("invalid_snapshot_name_exception", "snapshot_name_already_in_use_exception"))
 # Answers that mean "another snapshot operation is in the way; try again shortly".
 BUSY_TYPES = frozenset(("concurrent_snapshot_execution_exception", "snapshot_in_progress_exception"))
 # A create or delete whose answer was lost may still have been carried out.
@@ -26,6 +33,19 @@ LOST_STATUSES = frozenset((502, 504))
 REFUSED_STATUSES = frozenset((429, 503))
 # Names to a DELETE request: short enough for a URL.
 DELETE_BATCH = 20
+
+
+def cluster_identity(client, deadline=None):
+    """{CLUSTER_UUID, CLUSTER_NAME} of the cluster the client talks to (GET /)."""
+    body = client.request("GET", "", deadline=deadline).body
+    body = body if isinstance(body, dict) else {}
+    uuid = body.get("cluster_uuid")
+    if not uuid or uuid == "_na_":
+        raise SearchError(
+            f"{client.base_url} does not say its cluster_uuid",
+            "Is it an Elasticsearch or OpenSearch cluster with an elected cluster manager?",
+        )
+    return {CLUSTER_UUID: uuid, CLUSTER_NAME: body.get("cluster_name")}
 
 
 class Snapshots:
@@ -69,8 +89,10 @@ class Snapshots:
         """Start a snapshot; True when this call created it, False when it already existed.
 
         Retries while another snapshot operation is in the way. A create whose answer was lost
-        (timeout, 502/504) is not sent again blindly: the snapshot is looked up first.
+        (timeout, 502/504) is not sent again blindly: the snapshot is looked up first, and it is
+        this call's when it carries the CREATE_ID of body's metadata.
         """
+        create_id = (body.get("metadata") or {}).get(CREATE_ID)
         attempt = 0
         while True:
             try:
@@ -84,17 +106,19 @@ class Snapshots:
                 )
                 return True
             except HTTPError as err:
-                if err.error_type == "invalid_snapshot_name_exception" and "already" in (err.reason or ""):
+                if err.error_type in EXISTS_TYPES and "already" in (err.reason or ""):
                     return False
                 if err.status in LOST_STATUSES:
-                    if self.get(snapshot, deadline) is not None:
-                        return False
+                    found = self.get(snapshot, deadline)
+                    if found is not None:
+                        return created_by(found, create_id)
                 elif err.error_type not in BUSY_TYPES:
                     raise
                 failure = err
             except ConnectionFailure as err:
-                if self.get(snapshot, deadline) is not None:
-                    return False
+                found = self.get(snapshot, deadline)
+                if found is not None:
+                    return created_by(found, create_id)
                 failure = err
             attempt = self._back_off(attempt, deadline, failure)
 

@@ -29,7 +29,14 @@ def test_snapshot_one_index_four_steps(ansible, stack, opensearch, index_factory
     assert apply["snapshot"]["state"] == "SUCCESS" and apply["snapshot"]["indices"] == [index]
     on_server = server_snapshot(opensearch, repo, "one")
     assert on_server["state"] == "SUCCESS" and on_server["include_global_state"] is False
-    assert on_server["metadata"] == {"by": "test"}
+    cluster = opensearch.request("GET", "/")
+    create_id = on_server["metadata"].pop("searchops.create_id")
+    assert create_id == apply["request"]["body"]["metadata"]["searchops.create_id"]
+    assert on_server["metadata"] == {
+        "by": "test",
+        "searchops.cluster_uuid": cluster["cluster_uuid"],
+        "searchops.cluster_name": cluster["cluster_name"],
+    }
     if kind == "s3":
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
         assert f"snap-{on_server['uuid']}.dat" in keys
@@ -189,3 +196,37 @@ def test_snapshot_through_the_aws_gateway(ansible, stack, iam_factory, s3_repo, 
     results = four_steps(ansible, SNAPSHOT, args)
     today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y.%m.%d")
     assert results[1]["snapshot"]["snapshot"] == f"aws-{today}"
+
+
+def test_a_same_named_snapshot_of_another_cluster_is_never_attached_to(
+    ansible, stack, opensearch, index_factory, fs_repo
+):
+    """Two clusters writing one repository: the other one's `shared` is not this cluster's backup."""
+    index = index_factory()
+    repo = fs_repo()
+    theirs = {"searchops.cluster_uuid": "another-cluster-uuid", "searchops.cluster_name": "elsewhere"}
+    opensearch.request(
+        "PUT",
+        f"_snapshot/{repo}/shared",
+        params={"wait_for_completion": "true"},
+        json={"indices": index, "metadata": theirs},
+    )
+    refused = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="shared", indices=[index]))
+    assert refused["failed"] and "was taken by another cluster (elsewhere, uuid another-cluster-uuid)" in refused["msg"]
+    assert server_snapshot(opensearch, repo, "shared")["metadata"] == theirs
+
+    # taken by hand, no record of the cluster: attached to as before, with a warning
+    opensearch.request(
+        "PUT", f"_snapshot/{repo}/by-hand", params={"wait_for_completion": "true"}, json={"indices": index}
+    )
+    attached = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="by-hand", indices=[index]))
+    assert not attached.get("failed") and not attached["changed"]
+    assert "does not record which cluster took it" in str(attached["warnings"])
+
+
+def test_an_empty_index_list_is_refused(ansible, stack, opensearch, index_factory, fs_repo):
+    index_factory()
+    repo = fs_repo()
+    refused = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="empty", indices=[]))
+    assert refused["failed"] and "omit indices to snapshot every index" in refused["msg"]
+    assert opensearch.request("GET", f"_snapshot/{repo}/_all")["snapshots"] == []
