@@ -52,9 +52,18 @@ options:
     default: [SUCCESS, PARTIAL, FAILED, INCOMPATIBLE]
   wait_timeout:
     description:
-      - Seconds to keep retrying while another snapshot operation is in the way.
+      - Seconds to keep retrying while another snapshot operation is in the way. One deadline bounds every request
+        of the deletion, retries included.
     type: int
     default: 600
+  include_other_clusters:
+    description:
+      - Also apply retention to snapshots whose metadata records another cluster (C(searchops.cluster_uuid), written
+        by M(searchops.snapshots.es_snapshot)). By default they are left alone, not counted, and listed in
+        RV(other_clusters).
+      - Snapshots that record no cluster (taken by hand or by older versions) are always this cluster's.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - searchops.snapshots.connection
 attributes:
@@ -125,6 +134,11 @@ running:
   returned: always
   type: list
   elements: str
+other_clusters:
+  description: Matching snapshots taken by another cluster (their metadata says so), left alone.
+  returned: always
+  type: list
+  elements: str
 diff:
   description: The matching snapshots before and after.
   returned: when diff mode is on
@@ -139,15 +153,25 @@ from ansible_collections.searchops.snapshots.plugins.module_utils._prune import 
     parse_age,
     plan,
 )
-from ansible_collections.searchops.snapshots.plugins.module_utils._snapshot_api import Snapshots
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshot_api import Snapshots, cluster_identity
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import CLUSTER_UUID
 
 
 def prune(module, client):
     params = module.params
     max_age = parse_age(params["max_age"]) if params["max_age"] is not None else None
     repo = Snapshots(client, params["repository"])
+    cluster_uuid = None if params["include_other_clusters"] else cluster_identity(client)[CLUSTER_UUID]
     listed = repo.list(params["name_pattern"], verbose=True)
-    decided = plan(listed, int(time.time() * 1000), max_age, params["max_count"], params["min_count"], params["states"])
+    decided = plan(
+        listed,
+        int(time.time() * 1000),
+        max_age,
+        params["max_count"],
+        params["min_count"],
+        params["states"],
+        cluster_uuid,
+    )
     deleted, gone = decided["delete"], []
     if deleted and not module.check_mode:
         deleted, gone = repo.delete(deleted, repo.clock() + params["wait_timeout"])
@@ -158,6 +182,7 @@ def prune(module, client):
         "kept": decided["keep"],
         "protected": decided["protected"],
         "running": decided["running"],
+        "other_clusters": decided["other_clusters"],
     }
     if module._diff:
         removed = set(decided["delete"])
@@ -178,6 +203,7 @@ def main():
             min_count=dict(type="int", default=1),
             states=dict(type="list", elements="str", choices=list(COMPLETED_STATES), default=list(COMPLETED_STATES)),
             wait_timeout=dict(type="int", default=600),
+            include_other_clusters=dict(type="bool", default=False),
         ),
         required_one_of=[("max_age", "max_count")],
         supports_check_mode=True,

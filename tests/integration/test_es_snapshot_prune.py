@@ -78,3 +78,24 @@ def test_a_repository_name_that_is_no_name_fails_before_any_request(ansible, sta
         result = ansible(PRUNE, {"url": stack["opensearch"], "repository": bad, "max_count": 0, "min_count": 0})
         assert result["failed"] and f"Repository name {bad!r}" in result["msg"]
     assert names(opensearch, repo) == ["kept"]
+
+
+def test_another_clusters_snapshots_are_left_alone_unless_included(ansible, stack, opensearch, index_factory, fs_repo):
+    index = index_factory()
+    repo = fs_repo()
+    theirs = {"searchops.cluster_uuid": "another-cluster-uuid", "searchops.cluster_name": "elsewhere"}
+    opensearch.request(
+        "PUT",
+        f"_snapshot/{repo}/theirs",
+        params={"wait_for_completion": "true"},
+        json={"indices": index, "metadata": theirs},
+    )
+    take(opensearch, repo, "by-hand", index)
+    args = {"url": stack["opensearch"], "repository": repo, "max_count": 0, "min_count": 0}
+
+    pruned = ansible(PRUNE, args)
+    assert pruned["deleted"] == ["by-hand"] and pruned["other_clusters"] == ["theirs"]
+    assert names(opensearch, repo) == ["theirs"]
+
+    included = ansible(PRUNE, dict(args, include_other_clusters=True))
+    assert included["deleted"] == ["theirs"] and names(opensearch, repo) == []

@@ -89,3 +89,15 @@ def test_parse_age(text, seconds):
 def test_parse_age_says_what_a_duration_looks_like(text):
     with pytest.raises(ConfigurationError, match="like 30d, 12h or 2w"):
         parse_age(text)
+
+
+def test_snapshots_recorded_as_another_clusters_are_left_alone_and_not_counted():
+    theirs = dict(snap("theirs", 90), metadata={"searchops.cluster_uuid": "other"})
+    ours = dict(snap("ours", 80), metadata={"searchops.cluster_uuid": "me"})
+    listing = [snap("new", 1), theirs, ours, snap("by-hand", 70)]
+    result = plan(listing, NOW, max_count=1, min_count=0, cluster_uuid="me")
+    assert result["other_clusters"] == ["theirs"]
+    assert result["delete"] == ["by-hand", "ours"] and result["keep"] == ["new"]
+    assert result["matching"] == ["new", "by-hand", "ours", "theirs"]
+    # without a cluster to compare with (include_other_clusters), everything matching is retention's
+    assert plan(listing, NOW, max_count=1, min_count=0)["delete"] == ["by-hand", "ours", "theirs"]

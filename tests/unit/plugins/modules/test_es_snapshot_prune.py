@@ -9,6 +9,11 @@ ARGS = {"url": "http://localhost:9200", "repository": "nightly"}
 
 
 @pytest.fixture(autouse=True)
+def cluster(server):
+    server.on("GET", "", (200, {"cluster_name": "ours", "cluster_uuid": "uuid-ours"}))
+
+
+@pytest.fixture(autouse=True)
 def fast_clock(monkeypatch):
     """Sleeps advance a fake clock instead of waiting."""
     now = [0.0]
@@ -37,7 +42,7 @@ def test_check_mode_lists_exactly_what_would_go_and_sends_no_delete(server, run_
     assert result["deleted"] == ["s40", "s50"] and result["kept"] == ["s1"]
     assert result["diff"] == {"before": {"snapshots": ["s1", "s40", "s50"]}, "after": {"snapshots": ["s1"]}}
     assert server.requests("DELETE") == []
-    assert server.requests("GET")[0]["query"]["verbose"] == "true"
+    assert server.requests("GET")[-1]["query"]["verbose"] == "true"
 
 
 def test_deletes_in_one_batch_request_and_a_second_run_changes_nothing(server, run_module):
@@ -147,3 +152,16 @@ def test_a_long_backlog_goes_twenty_names_to_a_request(server, run_module):
     failed, result = run_module(main, dict(ARGS, max_age="30d", min_count=0))
     assert not failed and len(result["deleted"]) == 45
     assert [len(r["path"].split(",")) for r in server.requests("DELETE")] == [20, 20, 5]
+
+
+def test_another_clusters_snapshots_are_left_alone_unless_included(server, run_module):
+    now = int(time.time() * 1000)
+    theirs = {"snapshot": "theirs", "state": "SUCCESS", "start_time_in_millis": now - 90 * DAY}
+    theirs["metadata"] = {"searchops.cluster_uuid": "uuid-theirs", "searchops.cluster_name": "theirs"}
+    server.on("GET", "", (200, {"cluster_name": "ours", "cluster_uuid": "uuid-ours"}))
+    server.on("GET", "_snapshot/nightly/*", (200, {"snapshots": [*listing((1, "SUCCESS"))[1]["snapshots"], theirs]}))
+    failed, result = run_module(main, dict(ARGS, max_age="30d"), check_mode=True)
+    assert not failed and not result["changed"] and result["deleted"] == []
+    assert result["other_clusters"] == ["theirs"]
+    failed, result = run_module(main, dict(ARGS, max_age="30d", include_other_clusters=True), check_mode=True)
+    assert not failed and result["deleted"] == ["theirs"] and result["other_clusters"] == []
