@@ -60,3 +60,25 @@ def test_month_arithmetic_clamps_to_month_end():
 def test_bad_expressions(name, message):
     with pytest.raises(ConfigurationError, match=message):
         resolve(name, NOW)
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "now/d{yyyy.MM.dd|+25:00}",
+        "now/d{yyyy.MM.dd|-99}",
+        "now+999999999999y",
+        "now-3000y",
+        "now-2024y",
+        "now+8000y/w",
+        "now-99999999999999999999d",
+        "now+" + "9" * 5000 + "s",
+        "now/y-2023y-1d",
+        "now/y+7975y+1y",
+    ],
+)
+def test_dates_out_of_range_are_a_clean_error_naming_the_expression(expression):
+    name = f"<snap-{{{expression}}}>"
+    with pytest.raises(ConfigurationError, match="out of range") as raised:
+        resolve(name, NOW)
+    assert repr(name) in str(raised.value)

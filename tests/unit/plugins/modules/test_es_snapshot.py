@@ -336,3 +336,18 @@ def test_an_empty_index_list_is_refused_not_sent_as_every_index(server, run_modu
     failed, result = run_module(main, args(indices=indices))
     assert failed and "indices" in result["msg"] and "omit indices" in result["msg"]
     assert creates(server) == []
+
+
+def test_one_deadline_bounds_every_request_of_the_wait(server, run_module, fast_clock):
+    timeouts = []
+
+    def running(request):
+        timeouts.append((fast_clock[0], server.last_timeout))
+        return info("IN_PROGRESS")
+
+    server.on("GET", PATH, MISSING, running)
+    server.on("PUT", PATH, lambda request: timeouts.append((fast_clock[0], server.last_timeout)) or ACCEPTED)
+    failed, result = run_module(main, args(wait_timeout=30, request_timeout=60))
+    assert failed and "still IN_PROGRESS" in result["msg"]
+    assert len(timeouts) > 3 and all(at + timeout <= 30 for at, timeout in timeouts)
+    assert fast_clock[0] <= 30

@@ -165,3 +165,13 @@ def test_another_clusters_snapshots_are_left_alone_unless_included(server, run_m
     assert result["other_clusters"] == ["theirs"]
     failed, result = run_module(main, dict(ARGS, max_age="30d", include_other_clusters=True), check_mode=True)
     assert not failed and result["deleted"] == ["theirs"] and result["other_clusters"] == []
+
+
+def test_one_deadline_bounds_every_delete_and_back_off(server, run_module, fast_clock):
+    timeouts = []
+    busy = (503, {"error": {"type": "concurrent_snapshot_execution_exception", "reason": "a snapshot is running"}})
+    server.on("GET", "_snapshot/nightly/*", listing((1, "SUCCESS"), *OLD))
+    server.on("DELETE", "_snapshot/nightly/s40,s50,s60", lambda r: timeouts.append(server.last_timeout) or busy)
+    failed, result = run_module(main, dict(ARGS, max_age="30d", wait_timeout=10, request_timeout=60))
+    assert failed and "gave up within wait_timeout" in result["msg"]
+    assert len(timeouts) > 1 and all(timeout <= 10 for timeout in timeouts) and fast_clock[0] <= 10
