@@ -89,9 +89,10 @@ def repository_differs(desired, current):
 
 
 def _check_file_name(kind, name):
-    """Rules the server applies to repository and snapshot names alike, and one of ours: `.` and
+    """Rules the server applies to repository and snapshot names alike, and two of ours: `.` and
     `..` (which the server accepts) would be resolved away as URL path segments by the HTTP client
-    (`_snapshot/repo/..` is sent as `_snapshot/`)."""
+    (`_snapshot/repo/..` is sent as `_snapshot/`); and a leading `_`, which OpenSearch refuses for
+    snapshots but takes for repositories, where `_all`, `_status` and `_current` are API words."""
     if name in (".", ".."):
         raise ConfigurationError(
             f"{kind} name {name!r} is not allowed: as a URL path segment it would address another resource"

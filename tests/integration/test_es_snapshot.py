@@ -230,3 +230,139 @@ def test_an_empty_index_list_is_refused(ansible, stack, opensearch, index_factor
     refused = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="empty", indices=[]))
     assert refused["failed"] and "omit indices to snapshot every index" in refused["msg"]
     assert opensearch.request("GET", f"_snapshot/{repo}/_all")["snapshots"] == []
+
+
+# The name validators against the server's own rules: a table of tricky names and names generated
+# by hypothesis (50 snapshot names, 50 repository names), each sent to the real node with plain
+# HTTP. Where the validator is deliberately stricter, the rule is listed here (and in docs/design.md).
+from urllib.parse import quote  # noqa: E402
+
+from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from ansible_collections.searchops.snapshots.plugins.module_utils._errors import ConfigurationError  # noqa: E402
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import (  # noqa: E402
+    validate_repository_name,
+    validate_snapshot_name,
+)
+
+GENERATED_NAMES = 50
+TRICKY_NAMES = [
+    ".", "..", "...", ".a", "a.", "-a", "a b", "UPPER", "Upper", "_x", "x_", "a#b", "a,b", "a*b", "a?b", 'a"b',
+    "a<b", "a>b", "a|b", "a\\b", "a/b", "é", "ÉTÉ", "日本", "\u212a", "a:b", "a%b", "a+b", "a&b", "{x}", "a\tb",
+    "\ta", "a\t", "snap-2026.11.29", "cs-automated",
+]  # fmt: skip
+# the server accepts these; the validators refuse them on purpose
+STRICTER_SNAPSHOT = {".", ".."}  # a URL path segment the HTTP client resolves away
+
+
+def stricter_repository(name):
+    return (
+        name in (".", "..")
+        or name != name.strip()  # leading/trailing whitespace: a typo, never meant
+        or name.startswith("_")  # OpenSearch takes `_x`, but `_all`, `_status`, `_current` are API words
+    )
+
+
+NAME_SETTINGS = settings(
+    max_examples=GENERATED_NAMES,
+    deadline=None,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+generated_names = st.text(alphabet='abz09-_.+:%&{}éüK日 \t\\/*?"<>|,#A\u212a', min_size=1, max_size=8)
+
+
+def accepted_by(check, name):
+    try:
+        check(name)
+    except ConfigurationError:
+        return False
+    return True
+
+
+def segment(name):
+    """The name as one path segment the server decodes back; dots encoded too, or the HTTP
+    client would resolve `.` and `..` away."""
+    return quote(name, safe="").replace(".", "%2E")
+
+
+def server_takes_snapshot(opensearch, repo, index, name):
+    path = f"_snapshot/{repo}/{segment(name)}"
+    answer = opensearch.session.put(
+        f"{opensearch.url}/{path}", params={"wait_for_completion": "true"}, json={"indices": index}, timeout=60
+    )
+    if answer.status_code == 200:
+        assert answer.json()["snapshot"]["snapshot"] == name
+        opensearch.request("DELETE", path)
+        return True
+    assert answer.status_code in (400, 500), answer.text
+    return False
+
+
+def server_registers_repository(opensearch, location, name):
+    path = f"_snapshot/{segment(name)}"
+    answer = opensearch.session.put(
+        f"{opensearch.url}/{path}", json={"type": "fs", "settings": {"location": location}}, timeout=60
+    )
+    if answer.status_code == 200:
+        assert name in opensearch.request("GET", path)
+        opensearch.request("DELETE", path)
+        return True
+    assert answer.status_code in (400, 500), answer.text
+    return False
+
+
+def check_snapshot_name(opensearch, repo, index, name):
+    ours, server = accepted_by(validate_snapshot_name, name), server_takes_snapshot(opensearch, repo, index, name)
+    assert ours == server or (server and name in STRICTER_SNAPSHOT), (name, ours, server)
+
+
+def check_repository_name(opensearch, location, name):
+    ours = accepted_by(lambda n: validate_repository_name(n, on_aws=False), name)
+    server = server_registers_repository(opensearch, location, name)
+    assert ours == server or (server and stricter_repository(name)), (name, ours, server)
+
+
+@pytest.fixture
+def name_probe(opensearch, index_factory, fs_repo):
+    repo = fs_repo()
+    location = next(iter(opensearch.request("GET", f"_snapshot/{repo}").values()))["settings"]["location"]
+    return repo, f"{location}-names", index_factory()
+
+
+def test_snapshot_name_rules_agree_with_the_server_on_tricky_names(opensearch, name_probe):
+    repo, _, index = name_probe
+    for name in TRICKY_NAMES:
+        check_snapshot_name(opensearch, repo, index, name)
+
+
+def test_repository_name_rules_agree_with_the_server_on_tricky_names(opensearch, name_probe):
+    _, location, _ = name_probe
+    for name in TRICKY_NAMES:
+        check_repository_name(opensearch, location, name)
+
+
+@NAME_SETTINGS
+@given(name=generated_names)
+def test_snapshot_name_rules_agree_with_the_server_on_generated_names(opensearch, name_probe, name):
+    repo, _, index = name_probe
+    check_snapshot_name(opensearch, repo, index, name)
+
+
+@NAME_SETTINGS
+@given(name=generated_names)
+def test_repository_name_rules_agree_with_the_server_on_generated_names(opensearch, name_probe, name):
+    _, location, _ = name_probe
+    check_repository_name(opensearch, location, name)
+
+
+def test_date_math_out_of_range_is_a_clean_failure(ansible, stack, fs_repo):
+    repo = fs_repo()
+    for name in ("<x-{now-3000y}>", "<x-{now/d{yyyy.MM.dd|+25:00}}>"):
+        result = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name=name))
+        assert (
+            result["failed"] and f"Invalid date math name {name!r}" in result["msg"] and "out of range" in result["msg"]
+        )
+        assert "module_stderr" not in result and "exception" not in result
