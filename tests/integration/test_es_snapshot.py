@@ -6,6 +6,7 @@ import time
 import pytest
 
 from tests.integration.helpers import four_steps, unique
+from tests.integration.test_es_snapshot_prune import ANOTHER_CLUSTER, take
 
 SNAPSHOT = "searchops.snapshots.es_snapshot"
 INFO = "searchops.snapshots.es_snapshot_info"
@@ -204,21 +205,13 @@ def test_a_same_named_snapshot_of_another_cluster_is_never_attached_to(
     """Two clusters writing one repository: the other one's `shared` is not this cluster's backup."""
     index = index_factory()
     repo = fs_repo()
-    theirs = {"searchops.cluster_uuid": "another-cluster-uuid", "searchops.cluster_name": "elsewhere"}
-    opensearch.request(
-        "PUT",
-        f"_snapshot/{repo}/shared",
-        params={"wait_for_completion": "true"},
-        json={"indices": index, "metadata": theirs},
-    )
+    take(opensearch, repo, "shared", index, metadata=ANOTHER_CLUSTER)
     refused = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="shared", indices=[index]))
     assert refused["failed"] and "was taken by another cluster (elsewhere, uuid another-cluster-uuid)" in refused["msg"]
-    assert server_snapshot(opensearch, repo, "shared")["metadata"] == theirs
+    assert server_snapshot(opensearch, repo, "shared")["metadata"] == ANOTHER_CLUSTER
 
     # taken by hand, no record of the cluster: attached to as before, with a warning
-    opensearch.request(
-        "PUT", f"_snapshot/{repo}/by-hand", params={"wait_for_completion": "true"}, json={"indices": index}
-    )
+    take(opensearch, repo, "by-hand", index)
     attached = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="by-hand", indices=[index]))
     assert not attached.get("failed") and not attached["changed"]
     assert "does not record which cluster took it" in str(attached["warnings"])

@@ -8,8 +8,14 @@ from tests.integration.helpers import four_steps
 PRUNE = "searchops.snapshots.es_snapshot_prune"
 
 
-def take(opensearch, repo, name, index, wait=True):
+# what es_snapshot records in a snapshot another cluster took
+ANOTHER_CLUSTER = {"searchops.cluster_uuid": "another-cluster-uuid", "searchops.cluster_name": "elsewhere"}
+
+
+def take(opensearch, repo, name, index, wait=True, metadata=None):
     body = {"indices": index, "include_global_state": False}
+    if metadata:
+        body["metadata"] = metadata
     opensearch.request("PUT", f"_snapshot/{repo}/{name}", params={"wait_for_completion": str(wait).lower()}, json=body)
 
 
@@ -83,13 +89,7 @@ def test_a_repository_name_that_is_no_name_fails_before_any_request(ansible, sta
 def test_another_clusters_snapshots_are_left_alone_unless_included(ansible, stack, opensearch, index_factory, fs_repo):
     index = index_factory()
     repo = fs_repo()
-    theirs = {"searchops.cluster_uuid": "another-cluster-uuid", "searchops.cluster_name": "elsewhere"}
-    opensearch.request(
-        "PUT",
-        f"_snapshot/{repo}/theirs",
-        params={"wait_for_completion": "true"},
-        json={"indices": index, "metadata": theirs},
-    )
+    take(opensearch, repo, "theirs", index, metadata=ANOTHER_CLUSTER)
     take(opensearch, repo, "by-hand", index)
     args = {"url": stack["opensearch"], "repository": repo, "max_count": 0, "min_count": 0}
 

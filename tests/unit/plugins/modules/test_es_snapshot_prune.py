@@ -3,6 +3,7 @@ import time
 import pytest
 
 from ansible_collections.searchops.snapshots.plugins.modules.es_snapshot_prune import main
+from tests.unit.plugins.modules.test_es_snapshot import fast_clock  # noqa: F401 - autouse: sleeps advance a fake clock
 
 DAY = 86400 * 1000
 ARGS = {"url": "http://localhost:9200", "repository": "nightly"}
@@ -11,15 +12,6 @@ ARGS = {"url": "http://localhost:9200", "repository": "nightly"}
 @pytest.fixture(autouse=True)
 def cluster(server):
     server.on("GET", "", (200, {"cluster_name": "ours", "cluster_uuid": "uuid-ours"}))
-
-
-@pytest.fixture(autouse=True)
-def fast_clock(monkeypatch):
-    """Sleeps advance a fake clock instead of waiting."""
-    now = [0.0]
-    monkeypatch.setattr(time, "monotonic", lambda: now[0])
-    monkeypatch.setattr(time, "sleep", lambda s: now.__setitem__(0, now[0] + s))
-    return now
 
 
 def listing(*ages_and_states):
@@ -167,7 +159,7 @@ def test_another_clusters_snapshots_are_left_alone_unless_included(server, run_m
     assert not failed and result["deleted"] == ["theirs"] and result["other_clusters"] == []
 
 
-def test_one_deadline_bounds_every_delete_and_back_off(server, run_module, fast_clock):
+def test_one_deadline_bounds_every_delete_and_back_off(server, run_module, fast_clock):  # noqa: F811
     timeouts = []
     busy = (503, {"error": {"type": "concurrent_snapshot_execution_exception", "reason": "a snapshot is running"}})
     server.on("GET", "_snapshot/nightly/*", listing((1, "SUCCESS"), *OLD))
