@@ -89,8 +89,9 @@ class Snapshots:
         """Start a snapshot; True when this call created it, False when it already existed.
 
         Retries while another snapshot operation is in the way. A create whose answer was lost
-        (timeout, 502/504) is not sent again blindly: the snapshot is looked up first, and it is
-        this call's when it carries the CREATE_ID of body's metadata.
+        (timeout, 502/504) is not sent again blindly: the snapshot is looked up first. A snapshot
+        found (or answered "already exists") is this call's when it carries the CREATE_ID of
+        body's metadata.
         """
         create_id = (body.get("metadata") or {}).get(CREATE_ID)
         attempt = 0
@@ -107,7 +108,8 @@ class Snapshots:
                 return True
             except HTTPError as err:
                 if err.error_type in EXISTS_TYPES and "already" in (err.reason or ""):
-                    return False
+                    # someone else's, or this call's own earlier attempt whose answer was lost
+                    return created_by(self.get(snapshot, deadline) or {}, create_id)
                 if err.status in LOST_STATUSES:
                     found = self.get(snapshot, deadline)
                     if found is not None:

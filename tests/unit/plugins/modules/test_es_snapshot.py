@@ -351,3 +351,11 @@ def test_one_deadline_bounds_every_request_of_the_wait(server, run_module, fast_
     assert failed and "still IN_PROGRESS" in result["msg"]
     assert len(timeouts) > 3 and all(at + timeout <= 30 for at, timeout in timeouts)
     assert fast_clock[0] <= 30
+
+
+def test_lost_answer_then_already_exists_for_this_runs_own_create_is_a_change(server, run_module):
+    # the first create went through but was not listed yet when looked up; the second is refused
+    server.on("GET", PATH, MISSING, MISSING, lambda request: info("SUCCESS", metadata=sent_metadata(server)))
+    server.on("PUT", PATH, (504, "gateway timeout"), TAKEN_ES8)
+    failed, result = run_module(main, args())
+    assert not failed and result["changed"] and len(creates(server)) == 2
