@@ -359,3 +359,35 @@ def test_lost_answer_then_already_exists_for_this_runs_own_create_is_a_change(se
     server.on("PUT", PATH, (504, "gateway timeout"), TAKEN_ES8)
     failed, result = run_module(main, args())
     assert not failed and result["changed"] and len(creates(server)) == 2
+
+
+# Property: whatever the options, main() ends in exit_json or a clean fail_json, never a traceback
+# (hypothesis; 150 generated option sets).
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+MAIN_EXAMPLES = 150
+texts = st.text(max_size=10) | st.sampled_from([".", "..", "*", "_all", "<x-{now-3000y}>", "<x-{now/d{|+25:00}}>"])
+
+
+@settings(
+    max_examples=MAIN_EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    repository=texts,
+    name=texts,
+    indices=st.none() | st.lists(st.text(max_size=5), max_size=3),
+    state=st.sampled_from(["present", "absent"]),
+    wait_timeout=st.integers(-5, 100),
+    check_mode=st.booleans(),
+)
+def test_main_fails_only_cleanly(server, run_module, repository, name, indices, state, wait_timeout, check_mode):
+    failed, result = run_module(
+        main,
+        dict(args(repository=repository, name=name, indices=indices, state=state), wait_timeout=wait_timeout),
+        check_mode=check_mode,
+    )
+    assert not failed or (result["msg"] and "Traceback" not in result["msg"])

@@ -167,3 +167,24 @@ def test_one_deadline_bounds_every_delete_and_back_off(server, run_module, fast_
     failed, result = run_module(main, dict(ARGS, max_age="30d", wait_timeout=10, request_timeout=60))
     assert failed and "gave up within wait_timeout" in result["msg"]
     assert len(timeouts) > 1 and all(timeout <= 10 for timeout in timeouts) and fast_clock[0] <= 10
+
+
+# Property: whatever the options, main() ends in exit_json or a clean fail_json (hypothesis; 150 sets).
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    repository=st.text(max_size=8) | st.sampled_from(["nightly", "..", "_all"]),
+    max_age=st.none() | st.text(max_size=5) | st.sampled_from(["30d", "0s", "99999999999w"]),
+    max_count=st.none() | st.integers(-3, 5),
+    min_count=st.integers(-3, 5),
+    check_mode=st.booleans(),
+)
+def test_main_fails_only_cleanly(server, run_module, repository, max_age, max_count, min_count, check_mode):
+    server.on("GET", "_snapshot/nightly/*", listing((1, "SUCCESS"), *OLD))
+    server.on("DELETE", "_snapshot/nightly/s40,s50,s60", (200, {"acknowledged": True}))
+    options = dict(ARGS, repository=repository, max_age=max_age, max_count=max_count, min_count=min_count)
+    failed, result = run_module(main, options, check_mode=check_mode)
+    assert not failed or (result["msg"] and "Traceback" not in result["msg"])
