@@ -65,6 +65,16 @@ def _closing_brace(text, start, name):
 
 def _expression(expr, now, name):
     """`now/d{yyyy.MM|+01:00}` -> formatted date."""
+    try:
+        return _evaluate(expr, now, name)
+    except (OverflowError, ValueError) as err:  # a date or offset out of datetime's range
+        raise ConfigurationError(
+            f"Invalid date math name {name!r}: {{{expr}}} is out of range ({err})",
+            "Dates must fall in the years 1 to 9999 and zone offsets within +/-23:59",
+        ) from None
+
+
+def _evaluate(expr, now, name):
     fmt, zone = DEFAULT_FORMAT, datetime.timezone.utc
     if "{" in expr:
         math, rest = expr.split("{", 1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import ConfigurationError
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import recorded_cluster
 
 COMPLETED_STATES = ("SUCCESS", "PARTIAL", "FAILED", "INCOMPATIBLE")
 _AGE = re.compile(r"^(?P<n>\d+)\s*(?P<unit>s|m|h|d|w)$")
@@ -38,17 +39,22 @@ def _newest_first(snapshot):
     return (snapshot.get("start_time_in_millis") or 0, snapshot.get("end_time_in_millis") or 0)
 
 
-def plan(snapshots, now_millis, max_age=None, max_count=None, min_count=1, states=COMPLETED_STATES):
+def plan(snapshots, now_millis, max_age=None, max_count=None, min_count=1, states=COMPLETED_STATES, cluster_uuid=None):
     """snapshots: the repository's verbose listing of the matching names.
 
     Deletes the snapshots in `states` that are older than max_age (seconds), or beyond the
     max_count newest of them; keeps the min_count newest SUCCESS snapshots whatever their age
-    or rank; never touches a running snapshot. Returns names, newest first: delete, keep,
-    running, protected, and matching (all of them).
+    or rank; never touches a running snapshot. With cluster_uuid, a snapshot whose metadata
+    records another cluster is left alone and not counted (other_clusters); one that records no
+    cluster is this cluster's. Returns names, newest first: delete, keep, running, protected,
+    other_clusters, and matching (all of them).
     """
     validate(max_age, max_count, min_count)
-    running = [s["snapshot"] for s in snapshots if s.get("state") == "IN_PROGRESS"]
-    completed = sorted((s for s in snapshots if s.get("state") != "IN_PROGRESS"), key=_newest_first, reverse=True)
+    snapshots = sorted(snapshots, key=_newest_first, reverse=True)
+    others = [s["snapshot"] for s in snapshots if cluster_uuid and recorded_cluster(s) not in (None, cluster_uuid)]
+    ours = [s for s in snapshots if s["snapshot"] not in others]
+    running = [s["snapshot"] for s in ours if s.get("state") == "IN_PROGRESS"]
+    completed = [s for s in ours if s.get("state") != "IN_PROGRESS"]
     floor = [s["snapshot"] for s in completed if s.get("state") == "SUCCESS"][:min_count]
     candidates = [s for s in completed if s.get("state") in states]
     delete = []
@@ -63,10 +69,6 @@ def plan(snapshots, now_millis, max_age=None, max_count=None, min_count=1, state
         "keep": [s["snapshot"] for s in completed if s["snapshot"] not in gone],
         "running": running,
         "protected": floor,
-        "matching": [s["snapshot"] for s in sorted(snapshots, key=_newest_first, reverse=True)],
+        "other_clusters": others,
+        "matching": [s["snapshot"] for s in snapshots],
     }
-
-
-def batches(names, size=20):
-    """Comma-separated name lists for DELETE _snapshot/<repo>/<a,b,...>, short enough for a URL."""
-    return [",".join(names[i : i + size]) for i in range(0, len(names), size)]

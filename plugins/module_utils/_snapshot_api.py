@@ -13,16 +13,46 @@ from ansible_collections.searchops.snapshots.plugins.module_utils._errors import
     SearchError,
     WaitTimeout,
 )
-from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import poll_interval
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import (
+    CLUSTER_NAME,
+    CLUSTER_UUID,
+    CREATE_ID,
+    created_by,
+    poll_interval,
+    validate_repository_name,
+)
 
+# Answers to a create that mean "a snapshot of that name exists" (OpenSearch and Elasticsearch 7;
+# Elasticsearch 8).
+EXISTS_TYPES = frozenset(("invalid_snapshot_name_exception", "snapshot_name_already_in_use_exception"))
 # Answers that mean "another snapshot operation is in the way; try again shortly".
 BUSY_TYPES = frozenset(("concurrent_snapshot_execution_exception", "snapshot_in_progress_exception"))
-# A create whose answer was lost may still have been accepted.
+# A create or delete whose answer was lost may still have been carried out.
 LOST_STATUSES = frozenset((502, 504))
+# Answers that mean "not carried out; try again shortly".
+REFUSED_STATUSES = frozenset((429, 503))
+# Names to a DELETE request: short enough for a URL.
+DELETE_BATCH = 20
+
+
+def cluster_identity(client, deadline=None):
+    """{CLUSTER_UUID, CLUSTER_NAME} of the cluster the client talks to (GET /)."""
+    body = client.request("GET", "", deadline=deadline).body
+    body = body if isinstance(body, dict) else {}
+    uuid = body.get("cluster_uuid")
+    if not uuid or uuid == "_na_":
+        raise SearchError(
+            f"{client.base_url} does not say its cluster_uuid",
+            "Is it an Elasticsearch or OpenSearch cluster with an elected cluster manager?",
+        )
+    return {CLUSTER_UUID: uuid, CLUSTER_NAME: body.get("cluster_name")}
 
 
 class Snapshots:
     def __init__(self, client, name):
+        # reading is allowed from any name the server allows (cs-automated on AWS too); only
+        # es_snapshot_repo applies the rules for registering one
+        validate_repository_name(name, on_aws=False)
         self.client = client
         self.name = name
         self.clock = client.clock
@@ -42,10 +72,10 @@ class Snapshots:
         snapshots = response.body.get("snapshots") or []
         return snapshots[0] if snapshots else None
 
-    def list(self, patterns, verbose):
+    def list(self, patterns, verbose, deadline=None):
         query = {"verbose": str(bool(verbose)).lower(), "ignore_unavailable": "true"}
         try:
-            response = self.client.request("GET", self.path(",".join(patterns)), query=query)
+            response = self.client.request("GET", self.path(",".join(patterns)), query=query, deadline=deadline)
         except HTTPError as err:
             raise self._explain_missing_repository(err) from None
         return response.body.get("snapshots") or []
@@ -59,8 +89,11 @@ class Snapshots:
         """Start a snapshot; True when this call created it, False when it already existed.
 
         Retries while another snapshot operation is in the way. A create whose answer was lost
-        (timeout, 502/504) is not sent again blindly: the snapshot is looked up first.
+        (timeout, 502/504) is not sent again blindly: the snapshot is looked up first. A snapshot
+        found (or answered "already exists") is this call's when it carries the CREATE_ID of
+        body's metadata.
         """
+        create_id = (body.get("metadata") or {}).get(CREATE_ID)
         attempt = 0
         while True:
             try:
@@ -74,30 +107,68 @@ class Snapshots:
                 )
                 return True
             except HTTPError as err:
-                if err.error_type == "invalid_snapshot_name_exception" and "already" in (err.reason or ""):
-                    return False
+                if err.error_type in EXISTS_TYPES and "already" in (err.reason or ""):
+                    # someone else's, or this call's own earlier attempt whose answer was lost
+                    return created_by(self.get(snapshot, deadline) or {}, create_id)
                 if err.status in LOST_STATUSES:
-                    if self.get(snapshot, deadline) is not None:
-                        return False
+                    found = self.get(snapshot, deadline)
+                    if found is not None:
+                        return created_by(found, create_id)
                 elif err.error_type not in BUSY_TYPES:
                     raise
                 failure = err
             except ConnectionFailure as err:
-                if self.get(snapshot, deadline) is not None:
-                    return False
+                found = self.get(snapshot, deadline)
+                if found is not None:
+                    return created_by(found, create_id)
                 failure = err
             attempt = self._back_off(attempt, deadline, failure)
 
-    def delete(self, snapshot, deadline):
+    def delete(self, names, deadline):
+        """Delete snapshots, DELETE_BATCH names to a request; returns (deleted, gone): the names
+        this call deleted, and those already gone (deleted meanwhile by someone else).
+
+        A batch DELETE is all-or-nothing: a snapshot_missing_exception for one name deletes none
+        of them, and a lost answer (502/504, connection dropped) leaves it unknown. Either way the
+        batch is listed again: what vanished is gone (after a lost answer: deleted by this call),
+        what remains is deleted again. Other 404s (a missing repository) are errors.
+        """
+        deleted, gone = [], []
+        pending = list(names)
         attempt = 0
-        while True:
+        while pending:
+            batch = pending[:DELETE_BATCH]
             try:
-                self.client.request("DELETE", self.path(snapshot), missing_ok=True, deadline=deadline)
-                return
+                self.client.request("DELETE", self.path(",".join(batch)), retry=False, deadline=deadline)
+                deleted += batch
+                pending = pending[len(batch) :]
+                continue
             except HTTPError as err:
-                if err.error_type not in BUSY_TYPES:
-                    raise
-                attempt = self._back_off(attempt, deadline, err)
+                if err.status == 404 and err.error_type == "snapshot_missing_exception":
+                    outcome = gone
+                elif err.status in LOST_STATUSES:
+                    outcome = deleted
+                elif err.error_type in BUSY_TYPES or err.status in REFUSED_STATUSES:
+                    outcome = None
+                else:
+                    raise self._explain_missing_repository(err) from None
+                failure = err
+            except ConnectionFailure as err:
+                outcome, failure = deleted, err
+            if outcome is not None:
+                listed = {s.get("snapshot") for s in self.list(batch, verbose=False, deadline=deadline)}
+                vanished = [name for name in batch if name not in listed]
+                outcome += vanished
+                pending = [name for name in pending if name not in vanished]
+                if vanished:
+                    continue
+                if outcome is gone:
+                    raise SearchError(
+                        f"DELETE {self.path(','.join(batch))} answered that a snapshot is missing "
+                        f"({failure.reason}), but all of them are still listed; nothing was deleted"
+                    )
+            attempt = self._back_off(attempt, deadline, failure)
+        return deleted, gone
 
     def _back_off(self, attempt, deadline, failure):
         delay = backoff_delay(attempt)

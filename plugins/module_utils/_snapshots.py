@@ -22,6 +22,11 @@ _TIME_NANOS = {
     "h": 3600 * 10**9,
     "d": 86400 * 10**9,
 }
+# Metadata keys es_snapshot adds to every snapshot it takes: the cluster that took it, and an id
+# of the create request that tells this run's snapshot from a same-named one taken meanwhile.
+CLUSTER_UUID = "searchops.cluster_uuid"
+CLUSTER_NAME = "searchops.cluster_name"
+CREATE_ID = "searchops.create_id"
 # Characters the server refuses in repository and snapshot names (Strings.validFileName, plus ',' and '#').
 _FORBIDDEN = set('\\/*?"<>| ,#')
 
@@ -84,7 +89,14 @@ def repository_differs(desired, current):
 
 
 def _check_file_name(kind, name):
-    """Rules the server applies to repository and snapshot names alike."""
+    """Rules the server applies to repository and snapshot names alike, and two of ours: `.` and
+    `..` (which the server accepts) would be resolved away as URL path segments by the HTTP client
+    (`_snapshot/repo/..` is sent as `_snapshot/`); and a leading `_`, which OpenSearch refuses for
+    snapshots but takes for repositories, where `_all`, `_status` and `_current` are API words."""
+    if name in (".", ".."):
+        raise ConfigurationError(
+            f"{kind} name {name!r} is not allowed: as a URL path segment it would address another resource"
+        )
     if name.startswith("_"):
         raise ConfigurationError(f"{kind} name {name!r} must not start with '_'")
     bad = sorted(set(name) & _FORBIDDEN)
@@ -111,6 +123,34 @@ def validate_snapshot_name(name):
     if name != name.lower():
         raise ConfigurationError(f"Snapshot name {name!r} must be lowercase")
     _check_file_name("Snapshot", name)
+
+
+def _metadata(info):
+    metadata = info.get("metadata")
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def recorded_cluster(info):
+    """The UUID of the cluster that took the snapshot, or None when its metadata does not say
+    (taken by hand, by another tool or by an older version of this collection)."""
+    return _metadata(info).get(CLUSTER_UUID)
+
+
+def created_by(info, create_id):
+    """Whether the snapshot is the one a create request with this create id made."""
+    return create_id is not None and _metadata(info).get(CREATE_ID) == create_id
+
+
+def taken_by_another_cluster(info, cluster):
+    """None when the snapshot may be this cluster's (cluster: {CLUSTER_UUID, CLUSTER_NAME}),
+    else the message saying whose it is."""
+    owner = recorded_cluster(info)
+    if owner is None or owner == cluster[CLUSTER_UUID]:
+        return None
+    return (
+        f"Snapshot {info.get('snapshot')} was taken by another cluster ({_metadata(info).get(CLUSTER_NAME)}, "
+        f"uuid {owner}), not by this one ({cluster[CLUSTER_NAME]}, uuid {cluster[CLUSTER_UUID]})"
+    )
 
 
 def snapshot_summary(info):

@@ -17,7 +17,13 @@ description:
   - Names may use date math (C(<nightly-{now/d}>)); the module resolves them as the server does, so a re-run on the same
     day finds the same snapshot.
   - Another snapshot or deletion in the way is waited out, and a create request whose answer was lost (timeout,
-    HTTP 502/504 from a proxy) is never sent again blindly; the snapshot is looked up first.
+    HTTP 502/504 from a proxy) is never sent again blindly; the snapshot is looked up first. When the snapshot found
+    carries this run's C(searchops.create_id), the run took it and reports C(changed=true); a same-named snapshot
+    someone else created meanwhile is attached to with C(changed=false).
+  - One repository, several writers. Every snapshot the module takes records in its O(metadata) the cluster that took it
+    (C(searchops.cluster_uuid), C(searchops.cluster_name), from C(GET /)). The module never attaches to a same-named
+    snapshot that records another cluster; it fails and says whose it is. A snapshot that records no cluster (taken by
+    hand, or by an older version of this collection) is attached to as before, with a warning.
 options:
   repository:
     description:
@@ -40,7 +46,8 @@ options:
   indices:
     description:
       - Indices, data streams, aliases and patterns to snapshot; a C(-) prefix excludes (C(-logs-debug-*)).
-      - Omitted means every index.
+      - Omitted means every index. An empty list, or an empty name in it, is an error (the server would read it as
+        every index).
     type: list
     elements: str
   ignore_unavailable:
@@ -62,6 +69,9 @@ options:
   metadata:
     description:
       - Arbitrary information stored with the snapshot (who took it, why).
+      - The module adds C(searchops.cluster_uuid), C(searchops.cluster_name) and C(searchops.create_id) (a new random id
+        per create request); they replace keys of the same names given here. Elasticsearch limits the metadata to 1024
+        bytes, these keys included.
     type: dict
   wait:
     description:
@@ -162,29 +172,37 @@ diff:
 """
 
 import datetime
-import time
+import uuid
 
 from ansible_collections.searchops.snapshots.plugins.module_utils._datemath import resolve
-from ansible_collections.searchops.snapshots.plugins.module_utils._errors import SearchError
+from ansible_collections.searchops.snapshots.plugins.module_utils._errors import ConfigurationError, SearchError
 from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run
-from ansible_collections.searchops.snapshots.plugins.module_utils._snapshot_api import Snapshots
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshot_api import Snapshots, cluster_identity
 from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import (
+    CLUSTER_UUID,
+    CREATE_ID,
+    recorded_cluster,
     snapshot_failure,
     snapshot_summary,
+    taken_by_another_cluster,
     validate_snapshot_name,
 )
 
 
-def create_body(params):
+def create_body(params, cluster):
     body = {
         "ignore_unavailable": params["ignore_unavailable"],
         "include_global_state": params["include_global_state"],
         "partial": params["partial"],
     }
     if params["indices"] is not None:
+        if not params["indices"] or not all(index.strip() for index in params["indices"]):
+            raise ConfigurationError(
+                f"indices {params['indices']!r} holds no index name: the server would read it as every index",
+                "List the indices to snapshot, or omit indices to snapshot every index",
+            )
         body["indices"] = ",".join(params["indices"])
-    if params["metadata"] is not None:
-        body["metadata"] = params["metadata"]
+    body["metadata"] = dict(params["metadata"] or {}, **cluster, **{CREATE_ID: uuid.uuid4().hex})
     return body
 
 
@@ -193,21 +211,23 @@ def ensure(module, client):
     name = resolve(params["name"], datetime.datetime.now(datetime.timezone.utc))
     validate_snapshot_name(name)
     repo = Snapshots(client, params["repository"])
-    deadline = time.monotonic() + params["wait_timeout"]
     before = repo.get(name)
+    deadline = client.clock() + params["wait_timeout"]
     result = {"changed": False}
-    converge = present if params["state"] == "present" else absent
-    after = converge(module, repo, name, before, deadline, result)
+    if params["state"] == "present":
+        after = present(module, repo, name, before, deadline, result, cluster_identity(client))
+    else:
+        after = absent(module, repo, name, before, deadline, result)
     result["snapshot"] = snapshot_summary(after) if after else None
     if module._diff:
         result["diff"] = {"before": snapshot_summary(before) if before else {}, "after": result["snapshot"] or {}}
     return result
 
 
-def present(module, repo, name, info, deadline, result):
+def present(module, repo, name, info, deadline, result, cluster):
     params = module.params
     if info is None:
-        body = create_body(params)
+        body = create_body(params, cluster)
         result.update(
             changed=True,
             request={"method": "PUT", "path": repo.path(name), "query": {"wait_for_completion": "false"}, "body": body},
@@ -215,10 +235,12 @@ def present(module, repo, name, info, deadline, result):
         if module.check_mode:
             return {"snapshot": name}
         if not repo.create(name, body, deadline):
-            # someone else (or an earlier attempt whose answer was lost) created it: attach
+            # someone else created it meanwhile: not this run's change
             result.update(changed=False)
             result.pop("request")
-        info = repo.get(name)
+        info = repo.get(name, deadline)
+    if info is not None and not result["changed"]:
+        check_owner(module, info, cluster)
     if info is not None and info.get("state") == "IN_PROGRESS" and params["wait"] and not module.check_mode:
         info = repo.wait(name, deadline)
     if info is not None and info.get("state") != "IN_PROGRESS":
@@ -229,6 +251,23 @@ def present(module, repo, name, info, deadline, result):
     return info
 
 
+def check_owner(module, info, cluster):
+    """Attach only to a snapshot this cluster took, or one that does not say who took it."""
+    foreign = taken_by_another_cluster(info, cluster)
+    if foreign:
+        raise SnapshotFailed(
+            foreign,
+            "Two clusters write to this repository, which corrupts it: give each cluster a repository of its own "
+            "(its own base_path) or register it readonly on all but one, or choose another snapshot name",
+            info,
+        )
+    if recorded_cluster(info) is None:
+        module.warn(
+            f"Snapshot {info.get('snapshot')} does not record which cluster took it (no {CLUSTER_UUID} in its "
+            "metadata: taken by hand or by an older version of this collection); attached to it as it is"
+        )
+
+
 def absent(module, repo, name, info, deadline, result):
     if info is None:
         return None
@@ -237,7 +276,10 @@ def absent(module, repo, name, info, deadline, result):
         return None
     if info.get("state") == "IN_PROGRESS" and not module.params["abort"]:
         repo.wait(name, deadline)
-    repo.delete(name, deadline)
+    deleted, gone = repo.delete([name], deadline)
+    if gone:  # deleted meanwhile by someone else
+        result.update(changed=False)
+        result.pop("request")
     return None
 
 

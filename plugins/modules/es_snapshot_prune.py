@@ -52,9 +52,18 @@ options:
     default: [SUCCESS, PARTIAL, FAILED, INCOMPATIBLE]
   wait_timeout:
     description:
-      - Seconds to keep retrying while another snapshot operation is in the way.
+      - Seconds to keep retrying while another snapshot operation is in the way. One deadline bounds every request
+        of the deletion, retries included.
     type: int
     default: 600
+  include_other_clusters:
+    description:
+      - Also apply retention to snapshots whose metadata records another cluster (C(searchops.cluster_uuid), written
+        by M(searchops.snapshots.es_snapshot)). By default they are left alone, not counted, and listed in
+        RV(other_clusters).
+      - Snapshots that record no cluster (taken by hand or by older versions) are always this cluster's.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - searchops.snapshots.connection
 attributes:
@@ -95,11 +104,20 @@ EXAMPLES = r"""
 
 RETURN = r"""
 deleted:
-  description: The snapshots deleted, or that would be deleted in check mode, newest first.
+  description:
+    - The snapshots this run deleted, or that would be deleted in check mode, newest first.
+    - Only what is really gone; a deletion the server refused is an error, not an entry here.
   returned: always
   type: list
   elements: str
   sample: ["nightly-2026.10.01", "nightly-2026.09.30"]
+already_gone:
+  description:
+    - Snapshots the plan deleted that were gone when this run deleted them (deleted meanwhile by someone else).
+    - A batch delete is all-or-nothing, so the module lists the batch again and deletes what remains.
+  returned: always
+  type: list
+  elements: str
 kept:
   description: The matching snapshots that stay, newest first.
   returned: always
@@ -116,6 +134,11 @@ running:
   returned: always
   type: list
   elements: str
+other_clusters:
+  description: Matching snapshots taken by another cluster (their metadata says so), left alone.
+  returned: always
+  type: list
+  elements: str
 diff:
   description: The matching snapshots before and after.
   returned: when diff mode is on
@@ -127,35 +150,45 @@ import time
 from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run
 from ansible_collections.searchops.snapshots.plugins.module_utils._prune import (
     COMPLETED_STATES,
-    batches,
     parse_age,
     plan,
 )
-from ansible_collections.searchops.snapshots.plugins.module_utils._snapshot_api import Snapshots
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshot_api import Snapshots, cluster_identity
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import CLUSTER_UUID
 
 
 def prune(module, client):
     params = module.params
     max_age = parse_age(params["max_age"]) if params["max_age"] is not None else None
     repo = Snapshots(client, params["repository"])
+    cluster_uuid = None if params["include_other_clusters"] else cluster_identity(client)[CLUSTER_UUID]
     listed = repo.list(params["name_pattern"], verbose=True)
-    decided = plan(listed, int(time.time() * 1000), max_age, params["max_count"], params["min_count"], params["states"])
-    if decided["delete"] and not module.check_mode:
-        deadline = repo.clock() + params["wait_timeout"]
-        for names in batches(decided["delete"]):
-            repo.delete(names, deadline)
+    decided = plan(
+        listed,
+        int(time.time() * 1000),
+        max_age,
+        params["max_count"],
+        params["min_count"],
+        params["states"],
+        cluster_uuid,
+    )
+    deleted, gone = decided["delete"], []
+    if deleted and not module.check_mode:
+        deleted, gone = repo.delete(deleted, repo.clock() + params["wait_timeout"])
     result = {
-        "changed": bool(decided["delete"]),
-        "deleted": decided["delete"],
+        "changed": bool(deleted),
+        "deleted": deleted,
+        "already_gone": gone,
         "kept": decided["keep"],
         "protected": decided["protected"],
         "running": decided["running"],
+        "other_clusters": decided["other_clusters"],
     }
     if module._diff:
-        gone = set(decided["delete"])
+        removed = set(decided["delete"])
         result["diff"] = {
             "before": {"snapshots": decided["matching"]},
-            "after": {"snapshots": [name for name in decided["matching"] if name not in gone]},
+            "after": {"snapshots": [name for name in decided["matching"] if name not in removed]},
         }
     return result
 
@@ -170,6 +203,7 @@ def main():
             min_count=dict(type="int", default=1),
             states=dict(type="list", elements="str", choices=list(COMPLETED_STATES), default=list(COMPLETED_STATES)),
             wait_timeout=dict(type="int", default=600),
+            include_other_clusters=dict(type="bool", default=False),
         ),
         required_one_of=[("max_age", "max_count")],
         supports_check_mode=True,

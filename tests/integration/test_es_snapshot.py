@@ -6,6 +6,7 @@ import time
 import pytest
 
 from tests.integration.helpers import four_steps, unique
+from tests.integration.test_es_snapshot_prune import ANOTHER_CLUSTER, take
 
 SNAPSHOT = "searchops.snapshots.es_snapshot"
 INFO = "searchops.snapshots.es_snapshot_info"
@@ -29,7 +30,14 @@ def test_snapshot_one_index_four_steps(ansible, stack, opensearch, index_factory
     assert apply["snapshot"]["state"] == "SUCCESS" and apply["snapshot"]["indices"] == [index]
     on_server = server_snapshot(opensearch, repo, "one")
     assert on_server["state"] == "SUCCESS" and on_server["include_global_state"] is False
-    assert on_server["metadata"] == {"by": "test"}
+    cluster = opensearch.request("GET", "/")
+    create_id = on_server["metadata"].pop("searchops.create_id")
+    assert create_id == apply["request"]["body"]["metadata"]["searchops.create_id"]
+    assert on_server["metadata"] == {
+        "by": "test",
+        "searchops.cluster_uuid": cluster["cluster_uuid"],
+        "searchops.cluster_name": cluster["cluster_name"],
+    }
     if kind == "s3":
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
         assert f"snap-{on_server['uuid']}.dat" in keys
@@ -189,3 +197,165 @@ def test_snapshot_through_the_aws_gateway(ansible, stack, iam_factory, s3_repo, 
     results = four_steps(ansible, SNAPSHOT, args)
     today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y.%m.%d")
     assert results[1]["snapshot"]["snapshot"] == f"aws-{today}"
+
+
+def test_a_same_named_snapshot_of_another_cluster_is_never_attached_to(
+    ansible, stack, opensearch, index_factory, fs_repo
+):
+    """Two clusters writing one repository: the other one's `shared` is not this cluster's backup."""
+    index = index_factory()
+    repo = fs_repo()
+    take(opensearch, repo, "shared", index, metadata=ANOTHER_CLUSTER)
+    refused = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="shared", indices=[index]))
+    assert refused["failed"] and "was taken by another cluster (elsewhere, uuid another-cluster-uuid)" in refused["msg"]
+    assert server_snapshot(opensearch, repo, "shared")["metadata"] == ANOTHER_CLUSTER
+
+    # taken by hand, no record of the cluster: attached to as before, with a warning
+    take(opensearch, repo, "by-hand", index)
+    attached = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="by-hand", indices=[index]))
+    assert not attached.get("failed") and not attached["changed"]
+    assert "does not record which cluster took it" in str(attached["warnings"])
+
+
+def test_an_empty_index_list_is_refused(ansible, stack, opensearch, index_factory, fs_repo):
+    index_factory()
+    repo = fs_repo()
+    refused = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="empty", indices=[]))
+    assert refused["failed"] and "omit indices to snapshot every index" in refused["msg"]
+    assert opensearch.request("GET", f"_snapshot/{repo}/_all")["snapshots"] == []
+
+
+# The name validators against the server's own rules: a table of tricky names and names generated
+# by hypothesis (50 snapshot names, 50 repository names), each sent to the real node with plain
+# HTTP. Where the validator is deliberately stricter, the rule is listed here (and in docs/design.md).
+from urllib.parse import quote  # noqa: E402
+
+from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from ansible_collections.searchops.snapshots.plugins.module_utils._errors import ConfigurationError  # noqa: E402
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import (  # noqa: E402
+    validate_repository_name,
+    validate_snapshot_name,
+)
+
+GENERATED_NAMES = 50
+TRICKY_NAMES = [
+    ".", "..", "...", ".a", "a.", "-a", "a b", "UPPER", "Upper", "_x", "x_", "a#b", "a,b", "a*b", "a?b", 'a"b',
+    "a<b", "a>b", "a|b", "a\\b", "a/b", "é", "ÉTÉ", "日本", "\u212a", "a:b", "a%b", "a+b", "a&b", "{x}", "a\tb",
+    "\ta", "a\t", "snap-2026.11.29", "cs-automated",
+]  # fmt: skip
+# the server accepts these; the validators refuse them on purpose
+STRICTER_SNAPSHOT = {".", ".."}  # a URL path segment the HTTP client resolves away
+
+
+def stricter_repository(name):
+    return (
+        name in (".", "..")
+        or name != name.strip()  # leading/trailing whitespace: a typo, never meant
+        or name.startswith("_")  # OpenSearch takes `_x`, but `_all`, `_status`, `_current` are API words
+    )
+
+
+NAME_SETTINGS = settings(
+    max_examples=GENERATED_NAMES,
+    deadline=None,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+generated_names = st.text(alphabet='abz09-_.+:%&{}éüK日 \t\\/*?"<>|,#A\u212a', min_size=1, max_size=8)
+
+
+def accepted_by(check, name):
+    try:
+        check(name)
+    except ConfigurationError:
+        return False
+    return True
+
+
+def segment(name):
+    """The name as one path segment the server decodes back; dots encoded too, or the HTTP
+    client would resolve `.` and `..` away."""
+    return quote(name, safe="").replace(".", "%2E")
+
+
+def server_takes_snapshot(opensearch, repo, index, name):
+    path = f"_snapshot/{repo}/{segment(name)}"
+    answer = opensearch.session.put(
+        f"{opensearch.url}/{path}", params={"wait_for_completion": "true"}, json={"indices": index}, timeout=60
+    )
+    if answer.status_code == 200:
+        assert answer.json()["snapshot"]["snapshot"] == name
+        opensearch.request("DELETE", path)
+        return True
+    assert answer.status_code in (400, 500), answer.text
+    return False
+
+
+def server_registers_repository(opensearch, location, name):
+    path = f"_snapshot/{segment(name)}"
+    answer = opensearch.session.put(
+        f"{opensearch.url}/{path}", json={"type": "fs", "settings": {"location": location}}, timeout=60
+    )
+    if answer.status_code == 200:
+        assert name in opensearch.request("GET", path)
+        opensearch.request("DELETE", path)
+        return True
+    assert answer.status_code in (400, 500), answer.text
+    return False
+
+
+def check_snapshot_name(opensearch, repo, index, name):
+    ours, server = accepted_by(validate_snapshot_name, name), server_takes_snapshot(opensearch, repo, index, name)
+    assert ours == server or (server and name in STRICTER_SNAPSHOT), (name, ours, server)
+
+
+def check_repository_name(opensearch, location, name):
+    ours = accepted_by(lambda n: validate_repository_name(n, on_aws=False), name)
+    server = server_registers_repository(opensearch, location, name)
+    assert ours == server or (server and stricter_repository(name)), (name, ours, server)
+
+
+@pytest.fixture
+def name_probe(opensearch, index_factory, fs_repo):
+    repo = fs_repo()
+    location = next(iter(opensearch.request("GET", f"_snapshot/{repo}").values()))["settings"]["location"]
+    return repo, f"{location}-names", index_factory()
+
+
+def test_snapshot_name_rules_agree_with_the_server_on_tricky_names(opensearch, name_probe):
+    repo, _, index = name_probe
+    for name in TRICKY_NAMES:
+        check_snapshot_name(opensearch, repo, index, name)
+
+
+def test_repository_name_rules_agree_with_the_server_on_tricky_names(opensearch, name_probe):
+    _, location, _ = name_probe
+    for name in TRICKY_NAMES:
+        check_repository_name(opensearch, location, name)
+
+
+@NAME_SETTINGS
+@given(name=generated_names)
+def test_snapshot_name_rules_agree_with_the_server_on_generated_names(opensearch, name_probe, name):
+    repo, _, index = name_probe
+    check_snapshot_name(opensearch, repo, index, name)
+
+
+@NAME_SETTINGS
+@given(name=generated_names)
+def test_repository_name_rules_agree_with_the_server_on_generated_names(opensearch, name_probe, name):
+    _, location, _ = name_probe
+    check_repository_name(opensearch, location, name)
+
+
+def test_date_math_out_of_range_is_a_clean_failure(ansible, stack, fs_repo):
+    repo = fs_repo()
+    for name in ("<x-{now-3000y}>", "<x-{now/d{yyyy.MM.dd|+25:00}}>"):
+        result = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name=name))
+        assert (
+            result["failed"] and f"Invalid date math name {name!r}" in result["msg"] and "out of range" in result["msg"]
+        )
+        assert "module_stderr" not in result and "Traceback" not in str(result)

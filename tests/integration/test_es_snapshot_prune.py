@@ -8,8 +8,14 @@ from tests.integration.helpers import four_steps
 PRUNE = "searchops.snapshots.es_snapshot_prune"
 
 
-def take(opensearch, repo, name, index, wait=True):
+# what es_snapshot records in a snapshot another cluster took
+ANOTHER_CLUSTER = {"searchops.cluster_uuid": "another-cluster-uuid", "searchops.cluster_name": "elsewhere"}
+
+
+def take(opensearch, repo, name, index, wait=True, metadata=None):
     body = {"indices": index, "include_global_state": False}
+    if metadata:
+        body["metadata"] = metadata
     opensearch.request("PUT", f"_snapshot/{repo}/{name}", params={"wait_for_completion": str(wait).lower()}, json=body)
 
 
@@ -47,3 +53,49 @@ def test_min_count_floor_and_a_running_snapshot_left_alone(ansible, stack, opens
     pruned = ansible(PRUNE, dict(args, min_count=0))
     assert pruned["changed"] and pruned["deleted"] == ["old"]
     assert "slow" in names(opensearch, repo) and "old" not in names(opensearch, repo)
+
+
+def test_a_batch_holding_a_name_deleted_meanwhile_deletes_the_rest_and_says_which(
+    stack, opensearch, index_factory, fs_repo
+):
+    """The race of a prune whose listing went stale: someone deleted `b` after it was listed."""
+    from ansible_collections.searchops.snapshots.plugins.module_utils._client import Client
+    from ansible_collections.searchops.snapshots.plugins.module_utils._snapshot_api import Snapshots
+
+    index = index_factory()
+    repo = fs_repo()
+    for name in ("a", "b", "c"):
+        take(opensearch, repo, name, index)
+    opensearch.request("DELETE", f"_snapshot/{repo}/b")
+    # the server's rule this relies on: one missing name and the whole batch is refused
+    refused = opensearch.request("DELETE", f"_snapshot/{repo}/a,b,c", expect=(404,))
+    assert refused["error"]["type"] == "snapshot_missing_exception" and names(opensearch, repo) == ["a", "c"]
+
+    snapshots = Snapshots(Client({"url": stack["opensearch"]}), repo)
+    deleted, gone = snapshots.delete(["a", "b", "c"], time.monotonic() + 60)
+    assert (deleted, gone) == (["a", "c"], ["b"])
+    assert names(opensearch, repo) == []
+
+
+def test_a_repository_name_that_is_no_name_fails_before_any_request(ansible, stack, opensearch, fs_repo, index_factory):
+    repo = fs_repo()
+    take(opensearch, repo, "kept", index_factory())
+    for bad in ("..", "*", "_all"):
+        result = ansible(PRUNE, {"url": stack["opensearch"], "repository": bad, "max_count": 0, "min_count": 0})
+        assert result["failed"] and f"Repository name {bad!r}" in result["msg"]
+    assert names(opensearch, repo) == ["kept"]
+
+
+def test_another_clusters_snapshots_are_left_alone_unless_included(ansible, stack, opensearch, index_factory, fs_repo):
+    index = index_factory()
+    repo = fs_repo()
+    take(opensearch, repo, "theirs", index, metadata=ANOTHER_CLUSTER)
+    take(opensearch, repo, "by-hand", index)
+    args = {"url": stack["opensearch"], "repository": repo, "max_count": 0, "min_count": 0}
+
+    pruned = ansible(PRUNE, args)
+    assert pruned["deleted"] == ["by-hand"] and pruned["other_clusters"] == ["theirs"]
+    assert names(opensearch, repo) == ["theirs"]
+
+    included = ansible(PRUNE, dict(args, include_other_clusters=True))
+    assert included["deleted"] == ["theirs"] and names(opensearch, repo) == []

@@ -74,6 +74,40 @@ def test_setup_of_two_domains_sharing_the_role_trusts_both_and_converges(ansible
     assert sorted(arns) == sorted(["arn:aws:es:us-east-1:123456789012:domain/searchops-local", other_domain])
 
 
+def test_setup_refuses_two_writable_clusters_on_one_bucket_path_before_any_change(
+    ansible, setup_vars, tmp_path, stack, s3, opensearch
+):
+    """The same node reached directly is, by its url, a second cluster: both would register the
+    bucket path of the inventory's group_vars writable."""
+    second = tmp_path / "second.yml"
+    node = {
+        "searchops_stack_dir": str(Path(stack["operator"]).parent),
+        "searchops_cluster": {"url": stack["opensearch"]},
+    }
+    second.write_text(json.dumps({"searchops_clusters": {"hosts": {"local_node": node}}}))
+    args = ["-i", str(INVENTORY), "-i", str(second), "searchops.snapshots.setup", "-e", json.dumps(setup_vars)]
+    proc = ansible._run(args, check=False, diff=False, env=None, verbosity=0)
+    output = json.loads(proc.stdout)
+    assert proc.returncode != 0 and changed(output) == 0
+    (refused,) = task_results(output, "No two clusters write to one repository path")
+    assert refused["failed"]
+    assert f"s3://{setup_vars['searchops_bucket']}/snapshots (hosts local_domain, local_node)" in refused["msg"]
+    assert "its own searchops_base_path" in refused["msg"] and "snapshot_repository_readonly: true" in refused["msg"]
+    ran = [task["task"]["name"] for play in output["plays"] for task in play["tasks"]]
+    assert ran == ["No two clusters write to one repository path"]
+    assert setup_vars["searchops_bucket"] not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    opensearch.request("GET", f"_snapshot/{setup_vars['searchops_repository']}", expect=(404,))
+
+    # read-only on all but one: the check passes (a check-mode run goes on to the roles)
+    node["snapshot_repository_readonly"] = True
+    second.write_text(json.dumps({"searchops_clusters": {"hosts": {"local_node": node}}}))
+    (passed,) = task_results(
+        ansible.playbook("setup", [INVENTORY, second], setup_vars, check=True),
+        "No two clusters write to one repository path",
+    )
+    assert not passed.get("failed")
+
+
 def test_setup_in_check_mode_on_an_empty_account_changes_nothing(ansible, setup_vars, aws_clients, s3, opensearch):
     output = ansible.playbook("setup", INVENTORY, setup_vars, check=True)
     assert changed(output) > 0

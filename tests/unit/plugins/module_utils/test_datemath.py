@@ -60,3 +60,79 @@ def test_month_arithmetic_clamps_to_month_end():
 def test_bad_expressions(name, message):
     with pytest.raises(ConfigurationError, match=message):
         resolve(name, NOW)
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "now/d{yyyy.MM.dd|+25:00}",
+        "now/d{yyyy.MM.dd|-99}",
+        "now+999999999999y",
+        "now-3000y",
+        "now-2024y",
+        "now+8000y/w",
+        "now-99999999999999999999d",
+        "now+" + "9" * 5000 + "s",
+        "now/y-2023y-1d",
+        "now/y+7975y+1y",
+    ],
+)
+def test_dates_out_of_range_are_a_clean_error_naming_the_expression(expression):
+    name = f"<snap-{{{expression}}}>"
+    with pytest.raises(ConfigurationError, match="out of range") as raised:
+        resolve(name, NOW)
+    assert repr(name) in str(raised.value)
+
+
+# Property: whatever the name, resolve returns a str or raises ConfigurationError, nothing else
+# (hypothesis; 400 free-form names and 400 built from the grammar).
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+DATEMATH_EXAMPLES = 400
+_UNITS = "yMwdhHms"
+operations = st.lists(
+    st.one_of(
+        st.builds(
+            "{}{}{}".format,
+            st.sampled_from("+-"),
+            st.integers(0, 10**13) | st.integers(0, 40),
+            st.sampled_from(_UNITS),
+        ),
+        st.builds("/{}".format, st.sampled_from(_UNITS + "x")),
+    ),
+    max_size=4,
+).map("".join)
+zones = st.one_of(
+    st.builds("{}{:02d}:{:02d}".format, st.sampled_from("+-"), st.integers(0, 99), st.integers(0, 99)),
+    st.sampled_from(["", "UTC", "Z", "Europe/Paris", "Asia/Tokyo", "Nope/Zone", "+5", "-0530"]),
+)
+formats = st.text(alphabet="yuMdHmsS.-'_ ax", max_size=8)
+expressions = st.builds(
+    lambda ops, fmt, zone, braces: "now" + ops + ("{" + fmt + ("|" + zone if zone else "") + "}" if braces else ""),
+    operations,
+    formats,
+    zones,
+    st.booleans(),
+)
+grammar_names = st.builds("<{}{{{}}}{}>".format, st.text("ab-", max_size=3), expressions, st.text("-z", max_size=2))
+free_names = st.builds("<{}>".format, st.text(alphabet="now{}\\/|+-:.yMdHhmswS019'x ", max_size=24))
+
+
+def _resolves_cleanly(name):
+    try:
+        assert isinstance(resolve(name, NOW), str)
+    except ConfigurationError as err:
+        assert name in str(err) or repr(name) in str(err)
+
+
+@settings(max_examples=DATEMATH_EXAMPLES, deadline=None, database=None)
+@given(grammar_names)
+def test_resolve_fails_only_cleanly_on_grammar_built_names(name):
+    _resolves_cleanly(name)
+
+
+@settings(max_examples=DATEMATH_EXAMPLES, deadline=None, database=None)
+@given(free_names)
+def test_resolve_fails_only_cleanly_on_free_form_names(name):
+    _resolves_cleanly(name)

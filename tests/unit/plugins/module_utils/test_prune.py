@@ -1,7 +1,7 @@
 import pytest
 
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import ConfigurationError
-from ansible_collections.searchops.snapshots.plugins.module_utils._prune import batches, parse_age, plan
+from ansible_collections.searchops.snapshots.plugins.module_utils._prune import parse_age, plan
 
 DAY = 86400 * 1000
 NOW = 100 * DAY
@@ -91,8 +91,89 @@ def test_parse_age_says_what_a_duration_looks_like(text):
         parse_age(text)
 
 
-def test_batches_join_names_for_one_request_each():
-    names = [f"s{i}" for i in range(45)]
-    assert [len(b.split(",")) for b in batches(names)] == [20, 20, 5]
-    assert batches(["a", "b"]) == ["a,b"]
-    assert batches([]) == []
+def test_snapshots_recorded_as_another_clusters_are_left_alone_and_not_counted():
+    theirs = dict(snap("theirs", 90), metadata={"searchops.cluster_uuid": "other"})
+    ours = dict(snap("ours", 80), metadata={"searchops.cluster_uuid": "me"})
+    listing = [snap("new", 1), theirs, ours, snap("by-hand", 70)]
+    result = plan(listing, NOW, max_count=1, min_count=0, cluster_uuid="me")
+    assert result["other_clusters"] == ["theirs"]
+    assert result["delete"] == ["by-hand", "ours"] and result["keep"] == ["new"]
+    assert result["matching"] == ["new", "by-hand", "ours", "theirs"]
+    # without a cluster to compare with (include_other_clusters), everything matching is retention's
+    assert plan(listing, NOW, max_count=1, min_count=0)["delete"] == ["by-hand", "ours", "theirs"]
+
+
+# Property: the plan's promises hold for any listing (hypothesis; 400 generated listings).
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from ansible_collections.searchops.snapshots.plugins.module_utils._prune import COMPLETED_STATES  # noqa: E402
+
+PLAN_EXAMPLES = 400
+
+
+@st.composite
+def listings(draw):
+    count = draw(st.integers(0, 14))
+    starts = draw(st.lists(st.integers(0, 120 * DAY), min_size=count, max_size=count, unique=True))
+    listing = []
+    for i, start in enumerate(starts):
+        entry = {
+            "snapshot": f"s{i}",
+            "state": draw(st.sampled_from((*COMPLETED_STATES, "IN_PROGRESS"))),
+            "start_time_in_millis": start,
+            "end_time_in_millis": start + draw(st.integers(0, DAY)),
+        }
+        owner = draw(st.sampled_from((None, "me", "other")))
+        if owner:
+            entry["metadata"] = {"searchops.cluster_uuid": owner}
+        listing.append(entry)
+    return listing
+
+
+@st.composite
+def retentions(draw):
+    max_age = draw(st.none() | st.integers(0, 100 * 86400))
+    max_count = draw(st.integers(0, 10) if max_age is None else st.none() | st.integers(0, 10))
+    return {
+        "max_age": max_age,
+        "max_count": max_count,
+        "min_count": draw(st.integers(0, 5)),
+        "states": draw(st.lists(st.sampled_from(COMPLETED_STATES), min_size=1, unique=True)),
+        "cluster_uuid": draw(st.sampled_from((None, "me"))),
+    }
+
+
+@settings(max_examples=PLAN_EXAMPLES, deadline=None, database=None)
+@given(listing=listings(), retention=retentions())
+def test_plan_invariants(listing, retention):
+    result = plan(listing, NOW, **retention)
+    delete = result["delete"]
+    by_name = {s["snapshot"]: s for s in listing}
+    uuid = retention["cluster_uuid"]
+
+    def ours(s):
+        owner = (s.get("metadata") or {}).get("searchops.cluster_uuid")
+        return uuid is None or owner in (None, uuid)
+
+    # only what was listed, once, in the states that may go, and never a running one
+    assert len(delete) == len(set(delete)) and set(delete) <= set(by_name)
+    assert all(by_name[n]["state"] in retention["states"] for n in delete)
+    # never another cluster's snapshot (when told which cluster this is)
+    assert all(ours(by_name[n]) for n in delete)
+    assert set(result["other_clusters"]) == {s["snapshot"] for s in listing if not ours(s)}
+    # never the newest min_count SUCCESS ones of this cluster
+    newest = sorted(listing, key=lambda s: s["start_time_in_millis"], reverse=True)
+    floor = [s["snapshot"] for s in newest if ours(s) and s["state"] == "SUCCESS"][: retention["min_count"]]
+    assert not set(floor) & set(delete) and result["protected"] == floor
+    # deleted and kept split the completed snapshots of this cluster
+    completed = {s["snapshot"] for s in listing if ours(s) and s["state"] != "IN_PROGRESS"}
+    assert set(delete) | set(result["keep"]) == completed and not set(delete) & set(result["keep"])
+    assert set(result["running"]) == {s["snapshot"] for s in listing if ours(s) and s["state"] == "IN_PROGRESS"}
+    # max_count: beyond the floor, no more than max_count of the deletable states stay
+    if retention["max_count"] is not None:
+        stay = [n for n in result["keep"] if by_name[n]["state"] in retention["states"] and n not in floor]
+        assert len(stay) <= retention["max_count"]
+    # idempotent: planning again over what is left deletes nothing more
+    left = [s for s in listing if s["snapshot"] not in set(delete)]
+    assert plan(left, NOW, **retention)["delete"] == []

@@ -96,7 +96,7 @@ def test_nested_and_dotted_settings_are_the_same():
     assert not repository_differs(desired, {"type": "s3", "settings": {"s3.client": "x"}})
 
 
-@pytest.mark.parametrize("name", ["nightly", "logs-2026", "a.b_c"])
+@pytest.mark.parametrize("name", ["nightly", "logs-2026", "a.b_c", "UPPER", "...", "é"])
 def test_valid_repository_names(name):
     validate_repository_name(name, on_aws=True)
 
@@ -109,6 +109,9 @@ def test_valid_repository_names(name):
         ("a/b", False, "'/'"),
         ("a b", False, "' '"),
         ("a,b", False, "','"),
+        ("*", False, "'\\*'"),
+        (".", False, "path segment"),
+        ("..", False, "path segment"),
         ("cs-automated", True, "reserved on Amazon OpenSearch Service"),
     ],
 )
@@ -128,14 +131,23 @@ from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots imp
 )
 
 
-@pytest.mark.parametrize("name", ["nightly-2026.11.28", "a_b", "snap{1}"])
+@pytest.mark.parametrize("name", ["nightly-2026.11.28", "a_b", "snap{1}", "...", ".a", "a.", "-a", "é"])
 def test_valid_snapshot_names(name):
     validate_snapshot_name(name)
 
 
 @pytest.mark.parametrize(
     "name, message",
-    [("", "empty"), ("Nightly", "lowercase"), ("_x", "start with '_'"), ("a b", "' '"), ("a#b", "'#'"), ("<x>", "'<'")],
+    [
+        ("", "empty"),
+        ("Nightly", "lowercase"),
+        ("_x", "start with '_'"),
+        ("a b", "' '"),
+        ("a#b", "'#'"),
+        ("<x>", "'<'"),
+        (".", "path segment"),
+        ("..", "path segment"),
+    ],
 )
 def test_invalid_snapshot_names(name, message):
     with pytest.raises(ConfigurationError, match=message):
@@ -169,3 +181,45 @@ def test_poll_interval_grows_with_elapsed_time_and_is_capped():
     assert poll_interval(1) == 0.2
     assert poll_interval(30) == 3.0
     assert poll_interval(3600) == 10.0
+
+
+# Property: the name validators fail only cleanly, and a name they accept is one URL path segment
+# that no client normalises away (hypothesis; 300 names each).
+from urllib.parse import urlsplit  # noqa: E402
+
+import requests  # noqa: E402
+from hypothesis import example, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from ansible_collections.searchops.snapshots.plugins.module_utils._client import quote_path  # noqa: E402
+
+NAME_EXAMPLES = 300
+names = st.text(max_size=12) | st.text(alphabet="._-/\\ %#,*?<>|\"'aZé\t", max_size=6)
+
+
+def _one_segment(*segments):
+    prepared = requests.Request("GET", f"http://localhost:9200/{quote_path(*segments)}").prepare()
+    return len(urlsplit(prepared.url).path.split("/")) == len(segments) + 1
+
+
+@settings(max_examples=NAME_EXAMPLES, deadline=None, database=None)
+@given(names)
+@example(".")
+@example("..")
+def test_snapshot_name_validator_property(name):
+    try:
+        validate_snapshot_name(name)
+    except ConfigurationError:
+        return
+    assert _one_segment("_snapshot", "repo", name)
+
+
+@settings(max_examples=NAME_EXAMPLES, deadline=None, database=None)
+@given(names, st.booleans())
+@example("..", False)
+def test_repository_name_validator_property(name, on_aws):
+    try:
+        validate_repository_name(name, on_aws)
+    except ConfigurationError:
+        return
+    assert _one_segment("_snapshot", name, "snap")

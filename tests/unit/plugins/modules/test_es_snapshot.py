@@ -31,6 +31,20 @@ BUSY = (
 )
 
 
+OURS = {"searchops.cluster_uuid": "uuid-ours", "searchops.cluster_name": "ours"}
+THEIRS = {"searchops.cluster_uuid": "uuid-theirs", "searchops.cluster_name": "theirs", "searchops.create_id": "x"}
+
+
+@pytest.fixture(autouse=True)
+def cluster(server):
+    """GET / names the cluster the module talks to."""
+    server.on("GET", "", (200, {"cluster_name": "ours", "cluster_uuid": "uuid-ours", "version": {"number": "3.6.0"}}))
+
+
+def sent_metadata(server):
+    return creates(server)[0]["body"]["metadata"]
+
+
 @pytest.fixture(autouse=True)
 def fast_clock(monkeypatch):
     """Sleeps advance a fake clock instead of waiting."""
@@ -55,13 +69,15 @@ def test_create_then_wait_until_success(server, run_module):
     assert not failed and result["changed"]
     (put,) = creates(server)
     assert put["query"] == {"wait_for_completion": "false"}
+    create_id = put["body"]["metadata"].pop("searchops.create_id")
     assert put["body"] == {
         "indices": "logs",
         "ignore_unavailable": False,
         "include_global_state": False,
         "partial": False,
-        "metadata": {"by": "ansible"},
+        "metadata": dict(OURS, by="ansible"),
     }
+    assert len(create_id) == 32
     assert result["snapshot"]["state"] == "SUCCESS" and result["snapshot"]["duration_in_millis"] == 1200
 
 
@@ -134,13 +150,29 @@ def test_concurrent_operation_gives_up_within_wait_timeout(server, run_module):
         requests.exceptions.ReadTimeout("read timed out"),
     ],
 )
-def test_lost_answer_is_looked_up_not_resent(server, run_module, lost):
-    # the server accepted the create, but its answer never arrived
-    server.on("GET", PATH, MISSING, info("IN_PROGRESS"), info("SUCCESS"))
+def test_lost_answer_is_looked_up_not_resent_and_reports_the_change(server, run_module, lost):
+    # the server accepted the create, but its answer never arrived: the snapshot found is this
+    # run's (it carries the create id this run sent)
+    server.on(
+        "GET",
+        PATH,
+        MISSING,
+        lambda request: info("IN_PROGRESS", metadata=sent_metadata(server)),
+        lambda request: info("SUCCESS", metadata=sent_metadata(server)),
+    )
     server.on("PUT", PATH, lost)
     failed, result = run_module(main, args())
     assert not failed and result["snapshot"]["state"] == "SUCCESS"
     assert len(creates(server)) == 1
+    assert result["changed"] and result["request"]["method"] == "PUT"
+
+
+def test_lost_answer_and_a_snapshot_someone_else_took_meanwhile_is_no_change(server, run_module):
+    theirs = dict(OURS, **{"searchops.create_id": "another-run"})
+    server.on("GET", PATH, MISSING, info("SUCCESS", metadata=theirs))
+    server.on("PUT", PATH, (504, "gateway timeout"))
+    failed, result = run_module(main, args())
+    assert not failed and not result["changed"] and "request" not in result
 
 
 def test_lost_answer_for_a_create_that_never_happened_is_sent_again(server, run_module):
@@ -150,20 +182,61 @@ def test_lost_answer_for_a_create_that_never_happened_is_sent_again(server, run_
     assert not failed and result["changed"] and len(creates(server)) == 2
 
 
-def test_already_exists_race_attaches(server, run_module):
-    taken = (
-        400,
-        {
-            "error": {
-                "type": "invalid_snapshot_name_exception",
-                "reason": "[nightly:snap-1] snapshot with the same name already exists",
-            }
+TAKEN_OPENSEARCH = (
+    400,
+    {
+        "error": {
+            "type": "invalid_snapshot_name_exception",
+            "reason": "[nightly:snap-1] snapshot with the same name already exists",
+        }
+    },
+)
+# Elasticsearch 8
+TAKEN_ES8 = (
+    400,
+    {
+        "error": {
+            "type": "snapshot_name_already_in_use_exception",
+            "reason": "[nightly:snap-1] Invalid snapshot name [snap-1], snapshot with the same name already exists",
         },
-    )
-    server.on("GET", PATH, MISSING, info("SUCCESS"))
+        "status": 400,
+    },
+)
+
+
+@pytest.mark.parametrize("taken", [TAKEN_OPENSEARCH, TAKEN_ES8])
+def test_already_exists_race_attaches(server, run_module, taken):
+    server.on("GET", PATH, MISSING, info("SUCCESS", metadata=dict(OURS, **{"searchops.create_id": "other-run"})))
     server.on("PUT", PATH, taken)
     failed, result = run_module(main, args())
+    assert not failed and not result["changed"] and "request" not in result
+    assert len(creates(server)) == 1
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        [info("SUCCESS", metadata=THEIRS)],  # there before this run
+        [MISSING, info("IN_PROGRESS", metadata=THEIRS)],  # a concurrent create won the name
+    ],
+)
+def test_a_snapshot_taken_by_another_cluster_is_never_attached_to(server, run_module, answers):
+    server.on("GET", PATH, *answers)
+    server.on("PUT", PATH, TAKEN_ES8)
+    failed, result = run_module(main, args())
+    assert failed and not result.get("changed") and len(creates(server)) <= 1
+    assert (
+        "was taken by another cluster (theirs, uuid uuid-theirs), not by this one (ours, uuid uuid-ours)"
+        in result["msg"]
+    )
+    assert "repository of its own" in result["msg"]
+
+
+def test_a_snapshot_without_a_cluster_record_is_attached_to_with_a_warning(server, run_module):
+    server.on("GET", PATH, info("SUCCESS", metadata={"taken_by": "hand"}))
+    failed, result = run_module(main, args())
     assert not failed and not result["changed"]
+    assert "does not record which cluster took it" in str(result["warnings"])
 
 
 def test_wait_timeout_leaves_the_snapshot_running(server, run_module):
@@ -222,3 +295,99 @@ def test_abort_deletes_a_running_snapshot_at_once(server, run_module):
     server.on("DELETE", PATH, (200, {"acknowledged": True}))
     failed, result = run_module(main, args(state="absent", abort=True))
     assert not failed and [r["method"] for r in server.sent] == ["GET", "DELETE"]
+
+
+@pytest.mark.parametrize("repository", ["*", "_all", "..", ".", "a,b"])
+@pytest.mark.parametrize("module", ["es_snapshot", "es_snapshot_prune", "es_restore", "es_snapshot_info"])
+def test_every_module_refuses_a_bad_repository_name(server, run_module, module, repository):
+    import importlib
+
+    entry = importlib.import_module(f"ansible_collections.searchops.snapshots.plugins.modules.{module}").main
+    extra = {
+        "es_snapshot": {"name": "snap-1"},
+        "es_snapshot_prune": {"max_count": 1},
+        "es_restore": {"snapshot": "snap-1"},
+    }.get(module, {})
+    server.on("GET", "_snapshot", (200, {}))
+    failed, result = run_module(entry, dict({"url": "http://localhost:9200", "repository": repository}, **extra))
+    assert failed and f"Repository name {repository!r}" in result["msg"]
+    assert [r["path"] for r in server.sent] in ([], ["_snapshot"])
+
+
+def test_delete_of_a_snapshot_deleted_meanwhile_is_no_change(server, run_module):
+    server.on("GET", PATH, info("SUCCESS"))
+    server.on("DELETE", PATH, MISSING)
+    server.on("GET", "_snapshot/nightly/snap-1", info("SUCCESS"), (200, {"snapshots": []}))
+    failed, result = run_module(main, args(state="absent"))
+    assert not failed and not result["changed"] and "request" not in result
+
+
+def test_delete_in_a_missing_repository_fails(server, run_module):
+    server.on("GET", PATH, info("SUCCESS"))
+    gone = {"error": {"type": "repository_missing_exception", "reason": "[nightly] missing"}, "status": 404}
+    server.on("DELETE", PATH, (404, gone))
+    failed, result = run_module(main, args(state="absent"))
+    assert failed and "Register the repository 'nightly' first" in result["msg"]
+
+
+@pytest.mark.parametrize("indices", [[], [""], ["logs", " "]])
+def test_an_empty_index_list_is_refused_not_sent_as_every_index(server, run_module, indices):
+    server.on("GET", PATH, MISSING)
+    failed, result = run_module(main, args(indices=indices))
+    assert failed and "indices" in result["msg"] and "omit indices" in result["msg"]
+    assert creates(server) == []
+
+
+def test_one_deadline_bounds_every_request_of_the_wait(server, run_module, fast_clock):
+    timeouts = []
+
+    def running(request):
+        timeouts.append((fast_clock[0], server.last_timeout))
+        return info("IN_PROGRESS")
+
+    server.on("GET", PATH, MISSING, running)
+    server.on("PUT", PATH, lambda request: timeouts.append((fast_clock[0], server.last_timeout)) or ACCEPTED)
+    failed, result = run_module(main, args(wait_timeout=30, request_timeout=60))
+    assert failed and "still IN_PROGRESS" in result["msg"]
+    assert len(timeouts) > 3 and all(at + timeout <= 30 for at, timeout in timeouts)
+    assert fast_clock[0] <= 30
+
+
+def test_lost_answer_then_already_exists_for_this_runs_own_create_is_a_change(server, run_module):
+    # the first create went through but was not listed yet when looked up; the second is refused
+    server.on("GET", PATH, MISSING, MISSING, lambda request: info("SUCCESS", metadata=sent_metadata(server)))
+    server.on("PUT", PATH, (504, "gateway timeout"), TAKEN_ES8)
+    failed, result = run_module(main, args())
+    assert not failed and result["changed"] and len(creates(server)) == 2
+
+
+# Property: whatever the options, main() ends in exit_json or a clean fail_json, never a traceback
+# (hypothesis; 150 generated option sets).
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+MAIN_EXAMPLES = 150
+texts = st.text(max_size=10) | st.sampled_from([".", "..", "*", "_all", "<x-{now-3000y}>", "<x-{now/d{|+25:00}}>"])
+
+
+@settings(
+    max_examples=MAIN_EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    repository=texts,
+    name=texts,
+    indices=st.none() | st.lists(st.text(max_size=5), max_size=3),
+    state=st.sampled_from(["present", "absent"]),
+    wait_timeout=st.integers(-5, 100),
+    check_mode=st.booleans(),
+)
+def test_main_fails_only_cleanly(server, run_module, repository, name, indices, state, wait_timeout, check_mode):
+    failed, result = run_module(
+        main,
+        dict(args(repository=repository, name=name, indices=indices, state=state), wait_timeout=wait_timeout),
+        check_mode=check_mode,
+    )
+    assert not failed or (result["msg"] and "Traceback" not in result["msg"])
