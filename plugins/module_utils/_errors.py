@@ -49,6 +49,8 @@ class HTTPError(SearchError):
         if reason:
             message += f": {reason}"
         super().__init__(message, hint)
+        self.method = method
+        self.url = url
         self.status = status
         self.error_type = error_type
         self.reason = reason

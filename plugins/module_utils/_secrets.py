@@ -102,7 +102,9 @@ def without_secret_settings(settings):
     kept = {}
     for key, value in settings.items():
         if isinstance(value, dict):
-            kept[key] = without_secret_settings(value)
+            inner = without_secret_settings(value)
+            if inner or not value:  # a group that held only secrets goes with them
+                kept[key] = inner
         elif not is_secret_setting(key):
             kept[key] = value
     return kept

@@ -74,7 +74,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 repositories:
-  description: Every registered repository, by name, with its type and settings.
+  description:
+    - Every registered repository, by name, with its type and settings.
+    - The values of secret settings (C(access_key), C(secret_key), C(session_token), ...) are masked.
   returned: always
   type: dict
   sample: {"nightly": {"type": "s3", "settings": {"bucket": "my-snapshots"}}}
@@ -93,13 +95,15 @@ in_progress:
 """
 
 from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run
+from ansible_collections.searchops.snapshots.plugins.module_utils._secrets import mask_repository
 from ansible_collections.searchops.snapshots.plugins.module_utils._snapshot_api import Snapshots
 from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import snapshot_summary
 
 
 def gather(module, client):
     params = module.params
-    result = {"changed": False, "repositories": client.request("GET", "_snapshot").body or {}}
+    repositories = client.request("GET", "_snapshot").body or {}
+    result = {"changed": False, "repositories": {name: mask_repository(r) for name, r in repositories.items()}}
     if params["repository"]:
         repo = Snapshots(client, params["repository"])
         listed = repo.list(params["snapshots"], params["verbose"])

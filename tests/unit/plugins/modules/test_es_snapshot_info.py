@@ -34,3 +34,22 @@ def test_verbose_listing_is_newest_first(server, run_module):
     server.on("GET", "_snapshot/nightly/_status", IDLE)
     failed, result = run_module(main, {"url": "http://localhost:9200", "repository": "nightly", "verbose": True})
     assert [s["snapshot"] for s in result["snapshots"]] == ["new", "mid", "old"]
+
+
+def test_secret_settings_are_masked_in_repositories(server, run_module):
+    keys = {"bucket": "b", "access_key": "AKIAREPOKEY", "secret_key": "repo-secret", "client.default.secret_key": "x1"}
+    server.on("GET", "_snapshot", (200, {"old": {"type": "s3", "settings": keys}})).on("GET", "_snapshot/_status", IDLE)
+    failed, result = run_module(main, {"url": "http://localhost:9200"})
+    assert not failed
+    assert result["repositories"]["old"]["settings"] == {
+        "bucket": "b",
+        "access_key": "********",
+        "secret_key": "********",
+        "client.default.secret_key": "********",
+    }
+
+
+def test_html_login_page_is_a_clean_error(server, run_module):
+    server.on("GET", "_snapshot", (200, b"<!DOCTYPE html><title>Login</title>"))
+    failed, result = run_module(main, {"url": "http://localhost:9200"})
+    assert failed and "not the cluster" in result["msg"] and result["status"] == 200
