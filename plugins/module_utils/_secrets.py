@@ -32,18 +32,21 @@ def _escape(text, quote_char, as_ascii=False):
     return "".join(out)
 
 
+def _escapes(text):
+    """text as repr() and ascii() write it, inside either quote; and its UTF-8 bytes as repr() writes them."""
+    utf8 = text.encode("utf-8", "surrogatepass").decode("latin-1")
+    return {_escape(t, q, as_ascii) for q in "'\"" for t, as_ascii in ((text, False), (text, True), (utf8, True))}
+
+
 def secret_forms(value):
-    """The secret as it may appear in a text: raw; repr of str and of bytes (either quote); ascii();
-    JSON-escaped; percent-encoded. Empty forms are left out (they would match everywhere)."""
+    """The secret as it may appear in a text: raw; repr/ascii of str and of bytes (either quote), and
+    those once more (urllib3 wraps an error's repr in another repr); JSON-escaped; percent-encoded.
+    Empty forms are left out (they would match everywhere)."""
     if not isinstance(value, str) or not value:
         return set()
-    raw_bytes = value.encode("utf-8", "surrogatepass").decode("latin-1")
-    forms = {value, json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
-    for quote_char in "'\"":
-        forms.add(_escape(value, quote_char))
-        forms.add(_escape(value, quote_char, as_ascii=True))
-        # repr(bytes) escapes every non-ASCII byte as \xNN
-        forms.add(_escape(raw_bytes, quote_char, as_ascii=True))
+    escaped = _escapes(value)
+    forms = {value, json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]} | escaped
+    forms.update(twice for form in escaped for twice in _escapes(form))
     forms.update((quote(value, safe=""), quote(value), quote_plus(value, safe="")))
     return {form for form in forms if form}
 

@@ -17,6 +17,8 @@ class FakeServer(BaseAdapter):
         self.routes = {}
         self.sent = []
         self.last_timeout = None
+        # answer(request) for requests no route matches (None: a 404 "not_routed")
+        self.fallback = None
 
     def on(self, method, path, *answers):
         """Answer method+path with the answers in turn (the last one repeats).
@@ -44,7 +46,9 @@ class FakeServer(BaseAdapter):
             }
         )
         answers = self.routes.get((request.method, path))
-        if not answers:
+        if not answers and self.fallback:
+            answer = self.fallback
+        elif not answers:
             answer = (404, {"error": {"type": "not_routed", "reason": f"{request.method} {path}"}, "status": 404})
         else:
             answer = answers.pop(0) if len(answers) > 1 else answers[0]
