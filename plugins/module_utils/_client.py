@@ -87,8 +87,11 @@ def normalize_url(url):
     raw = (url or "").strip()
     if "://" not in raw:
         raw = f"https://{raw}"
-    parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(raw)
+    except ValueError:  # such as an unclosed [ of an IPv6 address
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(f"url {url!r} is not a valid cluster address", "Use https://host[:port][/prefix]")
     try:
         parts.port  # noqa: B018 - raises ValueError on a bad port
@@ -320,8 +323,9 @@ class Client:
         deadline: a value of the client's clock (time.monotonic) that the request and all its
         retries end by: each attempt's timeout is cut to the time left, no retry waits past it,
         and WaitTimeout is raised when it has passed.
-        any_body: accept any answer (text, JSON list); by default a successful answer must be a JSON
-        object (or empty), and anything else is an HTTPError that says url is probably not the cluster.
+        any_body: accept any answer (text, JSON list, nothing); by default a successful answer must be a
+        JSON object (or nothing to a HEAD), and anything else is an HTTPError that says url is probably
+        not the cluster.
         """
         method = method.upper()
         url = f"{self.base_url}/{path.lstrip('/')}"
@@ -370,16 +374,22 @@ class Client:
                 response.body,
                 explain(response.status, reason, self.auth_type),
             )
-        if not (any_body or response.body is None or isinstance(response.body, dict)):
-            raise HTTPError(
-                method,
-                url,
-                response.status,
-                reason=f"the answer is {_kind(response)}, not the JSON object the cluster sends",
-                hint="url probably points at something that is not the cluster (a proxy, a login page, "
-                "another service): check url",
+        if not (any_body or isinstance(response.body, dict) or (method == "HEAD" and response.body is None)):
+            raise self.unexpected_answer(
+                method, path, f"the answer is {_kind(response)}, not the JSON object the cluster sends", response.status
             )
         return response
+
+    def unexpected_answer(self, method, path, what, status=200):
+        """The error for an answer that is not what the API returns (modules check the shapes they read)."""
+        return HTTPError(
+            method,
+            f"{self.base_url}/{path.lstrip('/')}",
+            status,
+            reason=what,
+            hint="url probably points at something that is not the cluster (a proxy, a login page, another service): "
+            "check url",
+        )
 
     def _time_left(self, deadline, what):
         """The timeout for the next attempt: request_timeout, cut to what is left before deadline."""
@@ -449,6 +459,8 @@ def _decode(raw):
 
 
 def _kind(response):
+    if response.body is None:
+        return "empty"
     if isinstance(response.body, str):
         content_type = (response.headers.get("Content-Type") or "text").split(";")[0]
         return f"{content_type} text"

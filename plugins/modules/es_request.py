@@ -115,7 +115,9 @@ request:
   type: dict
 """
 
-from ansible_collections.searchops.snapshots.plugins.module_utils._errors import HTTPError
+import re
+
+from ansible_collections.searchops.snapshots.plugins.module_utils._errors import ConfigurationError, HTTPError
 from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, hide, run
 
 READ_ONLY = ("GET", "HEAD")
@@ -134,6 +136,10 @@ def strings(value):
 def call(module, client):
     params = module.params
     method = params["method"]
+    if not re.fullmatch(r"[!-~]+(?: *;[ !-~]*)?", params["content_type"]):
+        raise ConfigurationError(
+            f"content_type {params['content_type']!r} is not a media type (such as application/json)"
+        )
     hidden = params["no_log_body"]
     if hidden:
         hide(module, *strings(params["body"]))

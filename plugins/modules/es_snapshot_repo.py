@@ -160,7 +160,12 @@ class Repository:
 
     def get(self):
         response = self.client.request("GET", self.path, missing_ok=True)
-        return None if response is None else response.body.get(self.name)
+        if response is None:
+            return None
+        found = response.body.get(self.name)
+        if not (found is None or isinstance(found, dict) and isinstance(found.get("settings", {}), dict)):
+            raise self.client.unexpected_answer("GET", self.path, f"{self.name!r} is not a repository definition")
+        return found
 
     def put(self, definition):
         self.client.request("PUT", self.path, query={"verify": "false"}, body=definition)

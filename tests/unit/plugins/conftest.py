@@ -108,3 +108,21 @@ def clean_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.setenv("NETRC", str(tmp_path / "no-netrc"))
+
+
+@pytest.fixture(autouse=True)
+def no_network():
+    """Module and client tests never reach a real server (the shared local node listens on
+    localhost:9200, the URL these tests use): a connection attempt fails the test. Its own
+    MonkeyPatch, so that no test's monkeypatch.undo() can lift it."""
+    import socket
+
+    guard = pytest.MonkeyPatch()
+
+    def refuse(self, address, *args, **kwargs):
+        raise AssertionError(f"a unit test tried to connect to {address}")
+
+    guard.setattr(socket.socket, "connect", refuse)
+    guard.setattr(socket.socket, "connect_ex", refuse)
+    yield
+    guard.undo()

@@ -53,6 +53,7 @@ def test_normalize_url(url, expected):
         ("http://host:99999", "invalid port"),
         ("https://admin:secret@host", "must not contain credentials"),
         ("https://host/?pretty", "query"),
+        ("http://[::1", "not a valid"),
     ],
 )
 def test_bad_urls(url, message):
@@ -443,7 +444,7 @@ def test_signature_mismatch_is_never_retried(server):
 
 
 @pytest.mark.parametrize(
-    "payload", [b"<!DOCTYPE html><html><body>Please log in</body></html>", b"[1, 2]", b'"text"', b"42"]
+    "payload", [b"<!DOCTYPE html><html><body>Please log in</body></html>", b"[1, 2]", b'"text"', b"42", b""]
 )
 def test_a_200_that_is_not_a_json_object_is_a_clean_error(server, payload):
     server.on("GET", "_snapshot", (200, payload))

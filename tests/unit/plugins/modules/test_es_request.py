@@ -91,3 +91,11 @@ def test_no_log_body_keeps_the_servers_reason_out_of_a_failure(server, run_modul
     )
     assert failed and "mapper_parsing_exception" in result["msg"]
     assert "user-password-1" not in json.dumps(result) and "failed to parse" not in json.dumps(result)
+
+
+@pytest.mark.parametrize("content_type", ["Ā", "", "text/plain\nX-Evil: 1"])
+def test_a_content_type_that_is_no_media_type_is_refused(server, run_module, content_type):
+    failed, result = run_module(
+        main, {"url": URL, "method": "POST", "path": "x", "body": "a", "content_type": content_type}
+    )
+    assert failed and "is not a media type" in result["msg"] and server.sent == []

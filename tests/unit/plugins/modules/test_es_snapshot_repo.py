@@ -202,3 +202,10 @@ def test_html_login_page_is_a_clean_error(server, run_module):
     server.on("GET", "_snapshot/nightly", (200, b"<html><body>Sign in</body></html>"))
     failed, result = run_module(main, args())
     assert failed and "not the cluster" in result["msg"] and "Unexpected" not in result["msg"]
+
+
+@pytest.mark.parametrize("answer", [{"nightly": True}, {"nightly": {"type": "s3", "settings": [1]}}, {"nightly": "x"}])
+def test_a_definition_of_the_wrong_shape_is_a_clean_error(server, run_module, answer):
+    server.on("GET", "_snapshot/nightly", (200, answer))
+    failed, result = run_module(main, args())
+    assert failed and "is not a repository definition" in result["msg"] and writes(server) == []
