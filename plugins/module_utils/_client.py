@@ -9,6 +9,7 @@ Modules state intent and call Client.request(); they never build HTTP requests t
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
 import time
@@ -237,7 +238,7 @@ class Client:
         self.is_aws = self.auth_type == "aws_sigv4" or _sigv4.aws_endpoint(self.host) is not None
         self.timeout = params.get("request_timeout")
         self.timeout = 60 if self.timeout is None else self.timeout
-        if not self.timeout > 0:
+        if math.isnan(self.timeout) or self.timeout <= 0:
             raise ConfigurationError(f"request_timeout must be more than 0 seconds, not {self.timeout:g}")
         self.retries = 5 if params.get("retries") is None else params["retries"]
         if self.retries < 0:

@@ -47,7 +47,7 @@ options:
       - Keep the request body and the response out of the output, for bodies that hold secrets (a user's password,
         a keystore setting).
       - The body's string values are masked like C(no_log) options in everything the module returns (also in
-        C(invocation)), RV(request.body) is replaced by a placeholder, RV(json) is not returned, and a failure gives
+        C(invocation)), the C(body) of RV(request) is replaced by a placeholder, RV(json) is not returned, and a failure gives
         the server's error type without its reason (which may quote the body).
     type: bool
     default: false

@@ -551,3 +551,8 @@ def test_no_warning_for_plain_options():
     Client(params(url="https://h", username="u", password="p"), warn=warnings.append)
     Client(params(url="http://localhost:9200"), warn=warnings.append)
     assert warnings == []
+
+
+def test_a_timeout_that_is_not_a_number_is_refused():
+    with pytest.raises(ConfigurationError, match="request_timeout"):
+        Client(params(request_timeout=float("nan")))
