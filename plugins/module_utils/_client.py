@@ -463,8 +463,7 @@ def _kind(response):
     if response.body is None:
         return "empty"
     if isinstance(response.body, str):
-        content_type = (response.headers.get("Content-Type") or "text").split(";")[0]
-        return f"{content_type} text"
+        return (response.headers.get("Content-Type") or "text").split(";")[0]
     return f"a JSON {type(response.body).__name__}".replace(" list", " array").replace(" str", " string")
 
 
