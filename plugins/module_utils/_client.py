@@ -9,11 +9,13 @@ Modules state intent and call Client.request(); they never build HTTP requests t
 from __future__ import annotations
 
 import json
+import math
+import os
 import random
 import time
 from urllib.parse import quote, urlsplit
 
-from ansible.module_utils.basic import env_fallback, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.searchops.snapshots.plugins.module_utils import _sigv4
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import (
@@ -24,6 +26,7 @@ from ansible_collections.searchops.snapshots.plugins.module_utils._errors import
     explain,
     parse_error,
 )
+from ansible_collections.searchops.snapshots.plugins.module_utils._secrets import check_secret, mask, secret_forms
 
 try:
     import requests
@@ -40,6 +43,20 @@ IDEMPOTENT = frozenset(("GET", "HEAD", "PUT", "DELETE"))
 CONNECT_FAILURES = ("Connection refused", "Failed to resolve", "Name or service not known", "NewConnectionError")
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 20.0
+# Environment variables read when the options leave them open (options first, then the URL, then these).
+ENV_REGION = ("AWS_REGION", "AWS_DEFAULT_REGION")
+ENV_ACCESS_KEY = ("AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY")
+ENV_SECRET_KEY = ("AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY")
+ENV_SESSION_TOKEN = ("AWS_SESSION_TOKEN",)
+ENV_PROFILE = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
+ENV_CA_BUNDLE = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+CREDENTIAL_OPTIONS = ("username", "password", "api_key", "access_key", "secret_key", "session_token", "profile")
+USED_BY = {
+    "none": (),
+    "basic": ("username", "password"),
+    "api_key": ("api_key",),
+    "aws_sigv4": ("access_key", "secret_key", "session_token", "profile"),
+}
 
 
 def connection_argument_spec():
@@ -50,26 +67,13 @@ def connection_argument_spec():
         username=dict(type="str"),
         password=dict(type="str", no_log=True),
         api_key=dict(type="str", no_log=True),
-        region=dict(type="str", aliases=["aws_region"], fallback=(env_fallback, ["AWS_REGION", "AWS_DEFAULT_REGION"])),
+        region=dict(type="str", aliases=["aws_region"]),
         aws_service=dict(type="str", choices=["es", "aoss"]),
-        access_key=dict(
-            type="str",
-            aliases=["aws_access_key_id", "aws_access_key"],
-            fallback=(env_fallback, ["AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY"]),
-            no_log=False,
-        ),
-        secret_key=dict(
-            type="str",
-            aliases=["aws_secret_access_key", "aws_secret_key"],
-            fallback=(env_fallback, ["AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY"]),
-            no_log=True,
-        ),
-        session_token=dict(
-            type="str", aliases=["aws_session_token"], fallback=(env_fallback, ["AWS_SESSION_TOKEN"]), no_log=True
-        ),
-        profile=dict(
-            type="str", aliases=["aws_profile"], fallback=(env_fallback, ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"])
-        ),
+        # the environment is read in code (see aws_credential_options), after the options and the URL
+        access_key=dict(type="str", aliases=["aws_access_key_id", "aws_access_key"], no_log=False),
+        secret_key=dict(type="str", aliases=["aws_secret_access_key", "aws_secret_key"], no_log=True),
+        session_token=dict(type="str", aliases=["aws_session_token"], no_log=True),
+        profile=dict(type="str", aliases=["aws_profile"]),
         validate_certs=dict(type="bool", default=True),
         ca_path=dict(type="path"),
         client_cert=dict(type="path"),
@@ -84,8 +88,11 @@ def normalize_url(url):
     raw = (url or "").strip()
     if "://" not in raw:
         raw = f"https://{raw}"
-    parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(raw)
+    except ValueError:  # such as an unclosed [ of an IPv6 address
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(f"url {url!r} is not a valid cluster address", "Use https://host[:port][/prefix]")
     try:
         parts.port  # noqa: B018 - raises ValueError on a bad port
@@ -114,10 +121,26 @@ def select_auth(params, host):
     return "none"
 
 
-def aws_scope(params, host):
-    """(region, service) to sign for: explicit options first, then the endpoint's host name."""
+def _env(names, environ=None):
+    """(value, name) of the first of the environment variables that is set, else (None, None)."""
+    environ = os.environ if environ is None else environ
+    for name in names:
+        if environ.get(name):
+            return environ[name], name
+    return None, None
+
+
+def environment_secrets(environ=None):
+    """Secret values in the environment variables the client may read (to be masked in output)."""
+    environ = os.environ if environ is None else environ
+    return [environ[name] for name in ENV_SECRET_KEY + ENV_SESSION_TOKEN if environ.get(name)]
+
+
+def aws_scope(params, host, environ=None):
+    """(region, service) to sign for: explicit options first, then the endpoint's host name, then
+    AWS_REGION / AWS_DEFAULT_REGION."""
     inferred = _sigv4.aws_endpoint(host) or (None, None)
-    region = params.get("region") or inferred[0]
+    region = params.get("region") or inferred[0] or _env(ENV_REGION, environ)[0]
     service = params.get("aws_service") or inferred[1] or "es"
     if not region:
         raise ConfigurationError(
@@ -125,6 +148,63 @@ def aws_scope(params, host):
             "Set region (or AWS_REGION), or use the domain's *.es.amazonaws.com endpoint",
         )
     return region, service
+
+
+def aws_credential_options(params, environ=None):
+    """(credentials, names): the keys or profile to sign with, and the option or environment variable
+    each came from. Explicit keys, else an explicit profile, else the environment's keys (with its
+    token), else its profile, else the boto3 default chain (empty credentials)."""
+    names = {"access_key": "access_key", "secret_key": "secret_key", "session_token": "session_token"}
+    if params.get("access_key") or params.get("secret_key"):
+        # explicit long-term keys get only an explicit token, never a stray AWS_SESSION_TOKEN
+        keys = {k: params.get(k) for k in names}
+        return dict(keys, profile=None), names
+    if params.get("profile"):
+        return {"profile": params["profile"]}, {}
+    access_key, names["access_key"] = _env(ENV_ACCESS_KEY, environ)
+    secret_key, names["secret_key"] = _env(ENV_SECRET_KEY, environ)
+    if access_key or secret_key:
+        token, names["session_token"] = (
+            (params["session_token"], "session_token")
+            if params.get("session_token")
+            else _env(ENV_SESSION_TOKEN, environ)
+        )
+        return {"access_key": access_key, "secret_key": secret_key, "session_token": token, "profile": None}, names
+    return {"profile": _env(ENV_PROFILE, environ)[0]}, {}
+
+
+def connection_warnings(params, scheme, auth_type):
+    """Warnings for credentials given but not used, and for weak transport. Pure."""
+    warnings = []
+    unused = [o for o in CREDENTIAL_OPTIONS if params.get(o) not in (None, "") and o not in USED_BY[auth_type]]
+    if unused:
+        why = f"requests use auth_type {auth_type}"
+        if (params.get("auth_type") or "auto") == "auto":
+            why += " (chosen by auth_type auto"
+            why += ": the host is an AWS endpoint)" if auth_type == "aws_sigv4" else ")"
+        warnings.append(
+            f"{', '.join(unused)} {'is' if len(unused) == 1 else 'are'} set but not used: {why}; "
+            "set auth_type to choose the authentication"
+        )
+    if scheme == "https" and params.get("validate_certs") is False and not params.get("ca_path"):
+        warnings.append(
+            "validate_certs is false: the cluster's certificate is not checked, so a man in the middle can read "
+            "credentials and data. Set ca_path to the CA that signed it instead"
+        )
+    if scheme == "http" and auth_type in ("basic", "api_key"):
+        warnings.append(
+            f"The {'password' if auth_type == 'basic' else 'API key'} is sent unencrypted over http://: use https://"
+        )
+    return warnings
+
+
+def tls_verify(params, environ=None):
+    """requests' verify: ca_path, else validate_certs: false, else REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE, else True."""
+    if params.get("ca_path"):
+        return params["ca_path"]
+    if params.get("validate_certs") is False:
+        return False
+    return _env(ENV_CA_BUNDLE, environ)[0] or True
 
 
 def quote_path(*segments):
@@ -146,16 +226,19 @@ class Response:
 
 
 class Client:
-    def __init__(self, params, warn=None, sleep=None, clock=None):
+    def __init__(self, params, warn=None, sleep=None, clock=None, secrets=None):
+        """secrets: a set of texts to mask in every error text (_module.run passes the module's
+        no_log_values); the client adds the forms of the secrets it reads from the environment."""
         if not HAS_REQUESTS:
             raise ConfigurationError(missing_required_lib("requests"))
+        self.secrets = set() if secrets is None else secrets
         self.base_url = normalize_url(params["url"])
         self.host = urlsplit(self.base_url).hostname
         self.auth_type = select_auth(params, self.host)
         self.is_aws = self.auth_type == "aws_sigv4" or _sigv4.aws_endpoint(self.host) is not None
         self.timeout = params.get("request_timeout")
         self.timeout = 60 if self.timeout is None else self.timeout
-        if not self.timeout > 0:
+        if math.isnan(self.timeout) or self.timeout <= 0:
             raise ConfigurationError(f"request_timeout must be more than 0 seconds, not {self.timeout:g}")
         self.retries = 5 if params.get("retries") is None else params["retries"]
         if self.retries < 0:
@@ -166,9 +249,15 @@ class Client:
         self.clock = clock or time.monotonic
         self.region = self.service = None
         self.session = requests.Session()
+        # requests' environment merge would let REQUESTS_CA_BUNDLE beat ca_path and validate_certs,
+        # and ~/.netrc replace or add credentials: the options decide, the environment only fills gaps
+        self.session.trust_env = False
+        self.proxies = requests.utils.get_environ_proxies(self.base_url)
         self.session.headers.update({"Accept": "application/json"})
         self.session.auth = self._auth(params)
-        self.session.verify = params.get("ca_path") or params.get("validate_certs", True)
+        self.session.verify = tls_verify(params)
+        for warning in connection_warnings(params, urlsplit(self.base_url).scheme, self.auth_type):
+            self.warn(warning)
         if params.get("client_cert"):
             key = params.get("client_key")
             self.session.cert = (params["client_cert"], key) if key else params["client_cert"]
@@ -177,10 +266,14 @@ class Client:
         if self.auth_type == "basic":
             if not params.get("username") or params.get("password") is None:
                 raise ConfigurationError("auth_type basic needs username and password")
-            return (params["username"], params["password"])
+            check_secret("username", params["username"])
+            check_secret("password", params["password"])
+            # UTF-8, as Elasticsearch and OpenSearch decode it (requests would use latin-1)
+            return (params["username"].encode("utf-8"), params["password"].encode("utf-8"))
         if self.auth_type == "api_key":
             if not params.get("api_key"):
                 raise ConfigurationError("auth_type api_key needs api_key")
+            check_secret("api_key", params["api_key"], header=True)
             self.session.headers["Authorization"] = f"ApiKey {params['api_key']}"
             return None
         if self.auth_type == "aws_sigv4":
@@ -188,15 +281,27 @@ class Client:
                 raise ConfigurationError(missing_required_lib("boto3 and requests-aws4auth"))
             region, service = aws_scope(params, self.host)
             self.region, self.service = region, service
-            return _sigv4.signer(
-                region,
-                service,
-                access_key=params.get("access_key"),
-                secret_key=params.get("secret_key"),
-                session_token=params.get("session_token"),
-                profile=params.get("profile"),
-            )
+            creds, names = aws_credential_options(params)
+            self.hide(creds.get("secret_key"), creds.get("session_token"))
+            check_secret(names.get("access_key"), creds.get("access_key"), header=True)
+            check_secret(names.get("secret_key"), creds.get("secret_key"))
+            check_secret(names.get("session_token"), creds.get("session_token"), header=True)
+            found = _sigv4.credentials(**creds)
+            frozen = found.get_frozen_credentials()
+            self.hide(frozen.secret_key, frozen.token)
+            # keys from a profile or the default chain: checked too, named by where they came from
+            check_secret("the AWS access key (from the profile or credential chain)", frozen.access_key, header=True)
+            check_secret("the AWS session token (from the profile or credential chain)", frozen.token, header=True)
+            return _sigv4.signer(region, service, found)
         return None
+
+    def hide(self, *values):
+        """Mask these values (in every form) in the client's error texts and in the module's output."""
+        for value in values:
+            self.secrets.update(secret_forms(value))
+
+    def mask(self, text):
+        return mask(text, self.secrets)
 
     def request(
         self,
@@ -209,6 +314,7 @@ class Client:
         retry=None,
         content_type=None,
         deadline=None,
+        any_body=False,
     ):
         """Send one request; return a Response, or None for 404 when missing_ok.
 
@@ -218,6 +324,9 @@ class Client:
         deadline: a value of the client's clock (time.monotonic) that the request and all its
         retries end by: each attempt's timeout is cut to the time left, no retry waits past it,
         and WaitTimeout is raised when it has passed.
+        any_body: accept any answer (text, JSON list, nothing); by default a successful answer must be a
+        JSON object (or nothing to a HEAD), and anything else is an HTTPError that says url is probably
+        not the cluster.
         """
         method = method.upper()
         url = f"{self.base_url}/{path.lstrip('/')}"
@@ -231,7 +340,9 @@ class Client:
         while True:
             timeout = self._time_left(deadline, f"{method} {url}")
             try:
-                raw = self.session.request(method, url, params=query, data=data, headers=headers, timeout=timeout)
+                raw = self.session.request(
+                    method, url, params=query, data=data, headers=headers, timeout=timeout, proxies=self.proxies
+                )
             except requests.exceptions.RequestException as err:
                 failure = self._connection_failure(err, url, timeout)
                 if (
@@ -252,7 +363,9 @@ class Client:
         if response.status == 404 and missing_ok:
             return None
         if response.status not in expect:
-            error_type, reason = parse_error(response.body)
+            # a text body is cut to 500 characters by parse_error: mask first, so no secret is cut in two
+            body = self.mask(response.body) if isinstance(response.body, str) else response.body
+            error_type, reason = parse_error(body)
             raise HTTPError(
                 method,
                 url,
@@ -262,7 +375,22 @@ class Client:
                 response.body,
                 explain(response.status, reason, self.auth_type),
             )
+        if not (any_body or isinstance(response.body, dict) or (method == "HEAD" and response.body is None)):
+            raise self.unexpected_answer(
+                method, path, f"the answer is {_kind(response)}, not the JSON object the cluster sends", response.status
+            )
         return response
+
+    def unexpected_answer(self, method, path, what, status=200):
+        """The error for an answer that is not what the API returns (modules check the shapes they read)."""
+        return HTTPError(
+            method,
+            f"{self.base_url}/{path.lstrip('/')}",
+            status,
+            reason=what,
+            hint="url probably points at something that is not the cluster (a proxy, a login page, another service): "
+            "check url",
+        )
 
     def _time_left(self, deadline, what):
         """The timeout for the next attempt: request_timeout, cut to what is left before deadline."""
@@ -291,7 +419,8 @@ class Client:
         return attempt + 1
 
     def _connection_failure(self, err, url, timeout):
-        text = str(err)
+        # masked before _short: an error text may hold a header value (requests quotes invalid ones)
+        text = self.mask(str(err))
         if isinstance(err, requests.exceptions.SSLError):
             return ConnectionFailure(
                 f"TLS verification of {self.host} failed: {_short(text)}",
@@ -328,6 +457,14 @@ def _decode(raw):
         return raw.json()
     except ValueError:
         return raw.text
+
+
+def _kind(response):
+    if response.body is None:
+        return "empty"
+    if isinstance(response.body, str):
+        return (response.headers.get("Content-Type") or "text").split(";")[0]
+    return f"a JSON {type(response.body).__name__}".replace(" list", " array").replace(" str", " string")
 
 
 def _short(text, limit=300):

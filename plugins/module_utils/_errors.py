@@ -8,6 +8,7 @@ explain() turns the errors users meet into the fix, so a failure says what to ch
 
 from __future__ import annotations
 
+import json
 import re
 
 
@@ -49,6 +50,8 @@ class HTTPError(SearchError):
         if reason:
             message += f": {reason}"
         super().__init__(message, hint)
+        self.method = method
+        self.url = url
         self.status = status
         self.error_type = error_type
         self.reason = reason
@@ -59,12 +62,17 @@ class HTTPError(SearchError):
 
 
 def parse_error(body):
-    """(type, reason) from an OpenSearch/Elasticsearch or AWS error body (dict or text)."""
+    """(type, reason) as text from an OpenSearch/Elasticsearch or AWS error body (any JSON, or text)."""
+    error_type, reason = _parse_error(body)
+    return (None if error_type is None else str(error_type)), (None if reason is None else str(reason))
+
+
+def _parse_error(body):
     if isinstance(body, dict):
         error = body.get("error")
         if isinstance(error, dict):
-            causes = error.get("root_cause") or []
-            cause = causes[0] if causes and isinstance(causes[0], dict) else {}
+            causes = error.get("root_cause")
+            cause = causes[0] if isinstance(causes, list) and causes and isinstance(causes[0], dict) else {}
             reason = error.get("reason") or cause.get("reason")
             # verification failures put the useful part in caused_by
             caused_by = error.get("caused_by")
@@ -79,8 +87,8 @@ def parse_error(body):
         if message:
             return body.get("__type") or body.get("code"), message
         return None, None
-    text = (body or "").strip()
-    return None, text[:500] or None
+    text = body if isinstance(body, str) else ("" if body is None else json.dumps(body))
+    return None, text.strip()[:500] or None
 
 
 _PASS_ROLE = re.compile(r"User: (?P<user>\S+) is not authorized to perform: iam:PassRole on resource: (?P<role>\S+)")

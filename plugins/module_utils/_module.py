@@ -2,14 +2,21 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """What every module shares: the argument spec with the connection options, and the
-one place where typed errors become fail_json."""
+one place where errors become fail_json, with every secret masked."""
 
 from __future__ import annotations
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.searchops.snapshots.plugins.module_utils._client import Client, connection_argument_spec
+from ansible_collections.searchops.snapshots.plugins.module_utils._client import (
+    Client,
+    connection_argument_spec,
+    environment_secrets,
+)
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import SearchError
+from ansible_collections.searchops.snapshots.plugins.module_utils._secrets import mask, secret_forms
+
+UNEXPECTED = "Unexpected error"
 
 
 def build_module(argument_spec, **kwargs):
@@ -18,14 +25,35 @@ def build_module(argument_spec, **kwargs):
     return AnsibleModule(argument_spec=spec, **kwargs)
 
 
+def hide(module, *values):
+    """Treat values like no_log options: ansible-core masks them, in each form they take in an
+    error text (repr, JSON, percent-encoded), in everything the module returns and warns."""
+    for value in values:
+        module.no_log_values.update(secret_forms(value))
+
+
 def run(module, action):
-    """Connect, call action(module, client) -> result dict, exit; SearchError -> fail_json."""
+    """Connect, call action(module, client) -> result dict, exit; errors -> fail_json.
+
+    The last line of defence: the no_log option values and the secrets of the environment are
+    masked (raw and escaped) in the result, the message and the warnings (ansible-core itself masks
+    only the raw values in the result); an exception that is not a
+    SearchError is a bug, reported as one in a clean failure, never a traceback."""
+    hide(module, *list(module.no_log_values), *environment_secrets())
+    # ansible-core (2.19) does not mask warnings: every warning of the run goes through the mask
+    warn = module.warn
+    module.warn = lambda message: warn(mask(message, module.no_log_values))
     failure = None
     try:
-        client = Client(module.params, warn=module.warn)
+        client = Client(module.params, warn=module.warn, secrets=module.no_log_values)
         result = action(module, client)
     except SearchError as err:
         failure = err
+    except Exception as err:  # noqa: BLE001 - the last line of defence
+        failure = SearchError(
+            f"{UNEXPECTED} ({type(err).__name__}: {err})",
+            "This is a bug in searchops.snapshots: please report it with the task (without its secrets)",
+        )
     if failure is None:
         module.exit_json(**result)
     # outside the except block: ansible-core would otherwise attach the exception as a traceback

@@ -73,6 +73,6 @@ def credentials(access_key=None, secret_key=None, session_token=None, profile=No
     return found
 
 
-def signer(region, service, **creds):
-    """A requests auth object that signs every request with SigV4."""
-    return AWS4Auth(refreshable_credentials=credentials(**creds), region=region, service=service)
+def signer(region, service, found):
+    """A requests auth object that signs every request with SigV4, with credentials() found."""
+    return AWS4Auth(refreshable_credentials=found, region=region, service=service)

@@ -15,6 +15,7 @@ description:
     connection options, retries and error messages as every module of the collection.
   - V(GET) and V(HEAD) report no change; other methods report a change (use C(changed_when) to refine).
   - In check mode only V(GET) and V(HEAD) requests are sent; others are returned as the request that would be sent.
+  - Any answer is accepted, JSON or text (for example the C(_cat) APIs).
 options:
   method:
     description:
@@ -41,6 +42,15 @@ options:
       - Content type of O(body).
     type: str
     default: application/json
+  no_log_body:
+    description:
+      - Keep the request body and the response out of the output, for bodies that hold secrets (a user's password,
+        a keystore setting).
+      - The body's string values are masked like C(no_log) options in everything the module returns (also in
+        C(invocation)), the C(body) of RV(request) is replaced by a placeholder, RV(json) is not returned, and a failure gives
+        the server's error type without its reason (which may quote the body).
+    type: bool
+    default: false
   status_code:
     description:
       - HTTP statuses that count as success; any other status fails the task with the server's error.
@@ -96,7 +106,7 @@ status:
   sample: 200
 json:
   description: The response body, parsed when it is JSON (otherwise its text).
-  returned: when the response has a body
+  returned: when the response has a body and O(no_log_body=false)
   type: raw
   sample: {"_index": "new_index", "_id": "1", "found": true, "_source": {"name": {"first": "John", "last": "Doe"}}}
 request:
@@ -105,15 +115,36 @@ request:
   type: dict
 """
 
-from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run
+import re
+
+from ansible_collections.searchops.snapshots.plugins.module_utils._errors import ConfigurationError, HTTPError
+from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, hide, run
 
 READ_ONLY = ("GET", "HEAD")
+HIDDEN = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+
+
+def strings(value):
+    """Every string in a body (values of dicts and lists, not keys)."""
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in strings(v)]
+    return [value] if isinstance(value, str) else []
 
 
 def call(module, client):
     params = module.params
     method = params["method"]
-    request = {"method": method, "path": params["path"], "query": params["query"], "body": params["body"]}
+    if not re.fullmatch(r"[!-~]+(?: *;[ !-~]*)?", params["content_type"]):
+        raise ConfigurationError(
+            f"content_type {params['content_type']!r} is not a media type (such as application/json)"
+        )
+    hidden = params["no_log_body"]
+    if hidden:
+        hide(module, *strings(params["body"]))
+    body = HIDDEN if hidden and params["body"] is not None else params["body"]
+    request = {"method": method, "path": params["path"], "query": params["query"], "body": body}
     result = {"changed": method not in READ_ONLY, "request": request}
     if module.check_mode and method not in READ_ONLY:
         return result
@@ -121,17 +152,26 @@ def call(module, client):
         k: v if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else str(v)
         for k, v in (params["query"] or {}).items()
     }
-    response = client.request(
-        method,
-        params["path"],
-        query=query,
-        body=params["body"],
-        expect=tuple(params["status_code"]),
-        content_type=params["content_type"],
-        retry=False if method in ("POST", "PATCH") else None,
-    )
+    try:
+        response = client.request(
+            method,
+            params["path"],
+            query=query,
+            body=params["body"],
+            expect=tuple(params["status_code"]),
+            content_type=params["content_type"],
+            retry=False if method in ("POST", "PATCH") else None,
+            any_body=True,
+        )
+    except HTTPError as err:
+        if not hidden:
+            raise
+        # the server's reason may quote the body
+        raise HTTPError(
+            err.method, err.url, err.status, err.error_type, hint="The reason is hidden by no_log_body"
+        ) from None
     result["status"] = response.status
-    if response.body is not None:
+    if response.body is not None and not hidden:
         result["json"] = response.body
     return result
 
@@ -144,6 +184,7 @@ def main():
             query=dict(type="dict"),
             body=dict(type="raw"),
             content_type=dict(type="str", default="application/json"),
+            no_log_body=dict(type="bool", default=False),
             status_code=dict(type="list", elements="int", default=[200, 201]),
         ),
         supports_check_mode=True,

@@ -74,7 +74,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 repositories:
-  description: Every registered repository, by name, with its type and settings.
+  description:
+    - Every registered repository, by name, with its type and settings.
+    - The values of secret settings (C(access_key), C(secret_key), C(session_token), ...) are masked.
   returned: always
   type: dict
   sample: {"nightly": {"type": "s3", "settings": {"bucket": "my-snapshots"}}}
@@ -93,20 +95,33 @@ in_progress:
 """
 
 from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run
+from ansible_collections.searchops.snapshots.plugins.module_utils._secrets import mask_repository
 from ansible_collections.searchops.snapshots.plugins.module_utils._snapshot_api import Snapshots
 from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import snapshot_summary
 
 
+def _millis(snapshot, key):
+    value = snapshot.get(key)
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
+
+
 def gather(module, client):
     params = module.params
-    result = {"changed": False, "repositories": client.request("GET", "_snapshot").body or {}}
+    repositories = client.request("GET", "_snapshot").body or {}
+    result = {"changed": False, "repositories": {name: mask_repository(r) for name, r in repositories.items()}}
     if params["repository"]:
         repo = Snapshots(client, params["repository"])
         listed = repo.list(params["snapshots"], params["verbose"])
+        if not (isinstance(listed, list) and all(isinstance(s, dict) for s in listed)):
+            raise client.unexpected_answer(
+                "GET", repo.path(",".join(params["snapshots"])), "snapshots is not a list of objects"
+            )
         if params["states"]:
             listed = [s for s in listed if s.get("state") in params["states"]]
         if params["verbose"]:
-            listed.sort(key=lambda s: (s.get("start_time_in_millis", 0), s.get("end_time_in_millis", 0)), reverse=True)
+            listed.sort(
+                key=lambda s: (_millis(s, "start_time_in_millis"), _millis(s, "end_time_in_millis")), reverse=True
+            )
         result["snapshots"] = [snapshot_summary(s) for s in listed]
         running = client.request("GET", repo.path("_status")).body
     else:

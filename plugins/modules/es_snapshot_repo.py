@@ -39,6 +39,10 @@ options:
         C(role_arn), C(server_side_encryption), C(readonly), ...; for V(fs) C(location)).
       - Nested dictionaries are the same as dotted keys.
       - The whole definition is managed; settings on the server that are not given here are removed when the repository is updated.
+      - Secret settings (a key whose last part is C(access_key), C(secret_key), C(session_token), C(sas_token) or
+        C(account_key), as older Elasticsearch C(s3) repositories accept) are masked in everything the module returns
+        and left out of the comparison, because servers do not show them; changing only a secret setting is therefore
+        not detected (remove and register the repository again, or better, keep credentials in the cluster's keystore).
     type: dict
     default: {}
   verify:
@@ -135,8 +139,13 @@ diff:
 """
 
 from ansible_collections.searchops.snapshots.plugins.module_utils._client import quote_path
-from ansible_collections.searchops.snapshots.plugins.module_utils._errors import HTTPError
-from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run
+from ansible_collections.searchops.snapshots.plugins.module_utils._errors import SearchError
+from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, hide, run
+from ansible_collections.searchops.snapshots.plugins.module_utils._secrets import (
+    mask_repository,
+    secret_setting_values,
+    without_secret_settings,
+)
 from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import (
     repository_differs,
     validate_repository_name,
@@ -151,7 +160,12 @@ class Repository:
 
     def get(self):
         response = self.client.request("GET", self.path, missing_ok=True)
-        return None if response is None else response.body.get(self.name)
+        if response is None:
+            return None
+        found = response.body.get(self.name)
+        if not (found is None or isinstance(found, dict) and isinstance(found.get("settings", {}), dict)):
+            raise self.client.unexpected_answer("GET", self.path, f"{self.name!r} is not a repository definition")
+        return found
 
     def put(self, definition):
         self.client.request("PUT", self.path, query={"verify": "false"}, body=definition)
@@ -163,8 +177,16 @@ class Repository:
         return self.client.request("POST", f"{self.path}/_verify", retry=True).body.get("nodes", {})
 
 
+def comparable(definition):
+    """A definition without its secret settings (servers hide them on GET)."""
+    if not isinstance(definition, dict):
+        return definition
+    return dict(definition, settings=without_secret_settings(definition.get("settings")))
+
+
 def ensure(module, client):
     params = module.params
+    hide(module, *secret_setting_values(params["settings"]))
     validate_repository_name(params["name"], client.is_aws)
     repo = Repository(client, params["name"])
     before = repo.get()
@@ -179,10 +201,15 @@ def ensure(module, client):
     else:
         desired = {"type": params["type"], "settings": params["settings"]}
         after = before
-        if repository_differs(desired, before):
+        if repository_differs(comparable(desired), comparable(before)):
             result.update(
                 changed=True,
-                request={"method": "PUT", "path": repo.path, "query": {"verify": "false"}, "body": desired},
+                request={
+                    "method": "PUT",
+                    "path": repo.path,
+                    "query": {"verify": "false"},
+                    "body": mask_repository(desired),
+                },
             )
             after = desired
             if not module.check_mode:
@@ -191,23 +218,29 @@ def ensure(module, client):
                     result["verified_nodes"] = verify_or_restore(repo, before)
                 after = repo.get()
 
-    result["repository"] = after
+    result["repository"] = mask_repository(after)
     if module._diff:
-        result["diff"] = {"before": before or {}, "after": after or {}}
+        result["diff"] = {"before": mask_repository(before) or {}, "after": mask_repository(after) or {}}
     return result
 
 
 def verify_or_restore(repo, before):
-    """Verify the new definition; on failure put back what was there, then fail."""
+    """Verify the new definition; on failure put back what was there, then fail with the first
+    error (and the second, when putting back fails too)."""
     try:
         return repo.verify()
-    except HTTPError as err:
-        if before is None:
-            repo.delete()
-            err.hint = " ".join(filter(None, [err.hint, "The repository was not kept."]))
-        else:
-            repo.put(before)
-            err.hint = " ".join(filter(None, [err.hint, "The previous definition was restored."]))
+    except SearchError as err:
+        try:
+            if before is None:
+                repo.delete()
+                outcome = "The repository was not kept."
+            else:
+                repo.put(before)
+                outcome = "The previous definition was restored."
+        except SearchError as undo:
+            what = "removed" if before is None else "restored"
+            outcome = f"The new definition is still registered: it could not be {what} ({undo})."
+        err.hint = " ".join(filter(None, [err.hint, outcome]))
         raise
 
 

@@ -103,3 +103,19 @@ def test_password_never_in_output_even_at_vvvv(ansible, stack, bucket, repo):
     output = ansible(MODULE, args, verbosity=4)
     assert "changed: [localhost]" in output or '"changed": true' in output, output[-3000:]
     assert secret not in output
+
+
+def test_an_html_page_answered_with_200_is_a_clean_error(ansible, stack, s3, bucket):
+    """url points at something that is not the cluster (here moto's S3, serving an HTML page
+    where the repository should be, as a proxy's login page would): a clean error, no traceback."""
+    s3.put_object(
+        Bucket=bucket,
+        Key="_snapshot/nightly",
+        Body=b"<html><body>Sign in</body></html>",
+        ContentType="text/html",
+        ACL="public-read",
+    )
+    result = ansible(MODULE, {"url": f"{stack['moto']}/{bucket}", "name": "nightly", "retries": 0})
+    assert result["failed"] and result["status"] == 200
+    assert "not the cluster" in result["msg"] and "text/html" in result["msg"]
+    assert "Unexpected error" not in result["msg"] and "Traceback" not in result["exception"]

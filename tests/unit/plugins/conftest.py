@@ -17,6 +17,8 @@ class FakeServer(BaseAdapter):
         self.routes = {}
         self.sent = []
         self.last_timeout = None
+        # answer(request) for requests no route matches (None: a 404 "not_routed")
+        self.fallback = None
 
     def on(self, method, path, *answers):
         """Answer method+path with the answers in turn (the last one repeats).
@@ -44,7 +46,9 @@ class FakeServer(BaseAdapter):
             }
         )
         answers = self.routes.get((request.method, path))
-        if not answers:
+        if not answers and self.fallback:
+            answer = self.fallback
+        elif not answers:
             answer = (404, {"error": {"type": "not_routed", "reason": f"{request.method} {path}"}, "status": 404})
         else:
             answer = answers.pop(0) if len(answers) > 1 else answers[0]
@@ -73,3 +77,52 @@ def server(monkeypatch):
     fake = FakeServer()
     monkeypatch.setattr(requests.Session, "get_adapter", lambda self, url: fake)
     return fake
+
+
+AWS_ENV = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_ACCESS_KEY",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SECRET_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+)
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch, tmp_path):
+    """No credentials or CA bundles leak in from the machine (its env sets REQUESTS_CA_BUNDLE);
+    no instance metadata lookups; no ~/.netrc."""
+    for name in AWS_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("NETRC", str(tmp_path / "no-netrc"))
+
+
+@pytest.fixture(autouse=True)
+def no_network():
+    """Module and client tests never reach a real server (the shared local node listens on
+    localhost:9200, the URL these tests use): a connection attempt fails the test. Its own
+    MonkeyPatch, so that no test's monkeypatch.undo() can lift it."""
+    import socket
+
+    guard = pytest.MonkeyPatch()
+
+    def refuse(self, address, *args, **kwargs):
+        raise AssertionError(f"a unit test tried to connect to {address}")
+
+    guard.setattr(socket.socket, "connect", refuse)
+    guard.setattr(socket.socket, "connect_ex", refuse)
+    yield
+    guard.undo()

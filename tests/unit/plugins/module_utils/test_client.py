@@ -23,29 +23,6 @@ from ansible_collections.searchops.snapshots.plugins.module_utils._errors import
 )
 
 AWS_HOST = "search-logs-abc123.eu-west-1.es.amazonaws.com"
-AWS_ENV = (
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "AWS_CONFIG_FILE",
-    "AWS_SHARED_CREDENTIALS_FILE",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-)
-
-
-@pytest.fixture(autouse=True)
-def clean_aws_env(monkeypatch, tmp_path):
-    """No credentials leak in from the machine; no instance metadata lookups."""
-    for name in AWS_ENV:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
 def params(**kw):
@@ -76,6 +53,7 @@ def test_normalize_url(url, expected):
         ("http://host:99999", "invalid port"),
         ("https://admin:secret@host", "must not contain credentials"),
         ("https://host/?pretty", "query"),
+        ("http://[::1", "not a valid"),
     ],
 )
 def test_bad_urls(url, message):
@@ -391,3 +369,190 @@ def test_without_a_deadline_request_timeout_applies(server):
 def test_impossible_timeouts_and_retries_are_refused(option, value):
     with pytest.raises(ConfigurationError, match=option):
         Client(params(**{option: value}))
+
+
+# --------------------------------------------------------------- secrets in header values (issue 11, item 1)
+
+
+SIGV4 = {"auth_type": "aws_sigv4", "region": "us-east-1", "access_key": "AKIA", "secret_key": "s"}
+
+
+@pytest.mark.parametrize(
+    "option, options",
+    [
+        ("api_key", {"api_key": "a2V5\n"}),
+        ("api_key", {"api_key": " a2V5"}),
+        ("api_key", {"api_key": "a2V5\r\nX-Evil: 1"}),
+        ("api_key", {"api_key": "kéy"}),
+        ("password", {"username": "admin", "password": "pw\n"}),
+        ("username", {"username": "adm\nin", "password": "pw"}),
+        ("secret_key", dict(SIGV4, secret_key="s3cr3t-value\n")),
+        ("session_token", dict(SIGV4, session_token="t0ken-value\n")),
+        ("session_token", dict(SIGV4, session_token="t0ken-valüe")),
+        ("access_key", dict(SIGV4, access_key="AK\tIA")),
+    ],
+)
+def test_invalid_characters_in_secrets_are_refused_without_echo(server, option, options):
+    """A vault value with a trailing newline must fail up front, naming the option, not the value."""
+    server.on("GET", "", (200, {}))
+    with pytest.raises(ConfigurationError) as err:
+        Client(params(**options)).request("GET", "")
+    text = str(err.value)
+    bad = options[option]
+    assert option in text
+    assert bad.strip() not in text and repr(bad)[1:-1] not in text
+    assert server.sent == []
+
+
+def test_environment_secrets_are_checked_too(server, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIA")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "s")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "tok\n")
+    with pytest.raises(ConfigurationError, match="AWS_SESSION_TOKEN") as err:
+        Client(params(auth_type="aws_sigv4", region="us-east-1"))
+    assert "tok" not in str(err.value)
+
+
+def test_non_ascii_password_is_sent_as_utf8(server):
+    server.on("GET", "", (200, {}))
+    Client(params(username="admin", password="pässwörd€")).request("GET", "")
+    (sent,) = server.sent
+    import base64
+
+    assert base64.b64decode(sent["headers"]["Authorization"][6:]) == "admin:pässwörd€".encode()
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_bad_credentials_are_never_retried(server, status):
+    server.on("GET", "", (status, {"error": {"type": "security_exception", "reason": "bad credentials"}}))
+    with pytest.raises(HTTPError):
+        Client(params(retries=5, username="admin", password="wrong"), sleep=lambda s: None).request("GET", "")
+    assert len(server.sent) == 1
+
+
+def test_signature_mismatch_is_never_retried(server):
+    server.on("GET", "", (403, {"message": "The request signature we calculated does not match the signature"}))
+    client = Client(
+        params(url=f"https://{AWS_HOST}", access_key="AKIA", secret_key="wrong", retries=5), sleep=lambda s: None
+    )
+    with pytest.raises(HTTPError, match="check secret_key"):
+        client.request("GET", "")
+    assert len(server.sent) == 1
+
+
+# --------------------------------------------------------------- answers that are not the cluster's (item 8)
+
+
+@pytest.mark.parametrize(
+    "payload", [b"<!DOCTYPE html><html><body>Please log in</body></html>", b"[1, 2]", b'"text"', b"42", b""]
+)
+def test_a_200_that_is_not_a_json_object_is_a_clean_error(server, payload):
+    server.on("GET", "_snapshot", (200, payload))
+    with pytest.raises(HTTPError, match="not the cluster") as err:
+        Client(params()).request("GET", "_snapshot")
+    assert err.value.status == 200
+
+
+def test_any_body_is_accepted_when_asked(server):
+    server.on("GET", "_cat/indices", (200, b"green open idx\n"))
+    assert Client(params()).request("GET", "_cat/indices", any_body=True).body == "green open idx\n"
+
+
+# --------------------------------------------------------------- the environment does not beat options (item 3)
+
+
+@pytest.fixture
+def ca_env(monkeypatch, tmp_path):
+    bundle = tmp_path / "env-ca.pem"
+    bundle.write_text("")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    monkeypatch.setenv("CURL_CA_BUNDLE", str(bundle))
+    return str(bundle)
+
+
+def verify_sent(server, monkeypatch, client):
+    seen = {}
+    original = server.send
+
+    def send(request, **kwargs):
+        seen.update(kwargs)
+        return original(request, **kwargs)
+
+    monkeypatch.setattr(server, "send", send)
+    server.on("GET", "", (200, {}))
+    client.request("GET", "")
+    return seen
+
+
+def test_ca_bundle_env_does_not_beat_ca_path_or_validate_certs(server, monkeypatch, ca_env):
+    assert verify_sent(server, monkeypatch, Client(params(url="https://h", ca_path="/mine.pem")))["verify"] == (
+        "/mine.pem"
+    )
+    assert verify_sent(server, monkeypatch, Client(params(url="https://h", validate_certs=False)))["verify"] is False
+    # without an option, the environment's bundle is the fallback
+    assert verify_sent(server, monkeypatch, Client(params(url="https://h")))["verify"] == ca_env
+
+
+def test_netrc_does_not_replace_or_add_credentials(server, monkeypatch, tmp_path):
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine h login netrc-user password netrc-password\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    server.on("GET", "", (200, {}))
+    Client(params(url="https://h", api_key="a2V5")).request("GET", "")
+    Client(params(url="https://h", auth_type="none")).request("GET", "")
+    with_key, none = server.sent
+    assert with_key["headers"]["Authorization"] == "ApiKey a2V5"
+    assert "Authorization" not in none["headers"]
+
+
+def test_proxies_from_the_environment_are_still_used(server, monkeypatch):
+    seen = []
+    original = server.send
+    monkeypatch.setattr(server, "send", lambda request, **kw: seen.append(kw.get("proxies")) or original(request, **kw))
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "direct.example")
+    server.on("GET", "", (200, {}))
+    Client(params(url="https://h")).request("GET", "")
+    Client(params(url="https://direct.example")).request("GET", "")
+    assert seen[0].get("https") == "http://proxy.example:3128"
+    assert not seen[1].get("https")
+
+
+def test_region_in_the_host_name_beats_aws_region(monkeypatch):
+    monkeypatch.setenv("AWS_REGION", "us-west-2")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-west-2")
+    assert aws_scope({}, AWS_HOST) == ("eu-west-1", "es")
+    assert aws_scope({"region": "ap-south-1"}, AWS_HOST) == ("ap-south-1", "es")
+    assert aws_scope({}, "127.0.0.1") == ("us-west-2", "es")
+
+
+@pytest.mark.parametrize(
+    "options, warning",
+    [
+        (
+            {"url": f"https://{AWS_HOST}", "username": "u", "password": "p", "access_key": "A", "secret_key": "s"},
+            "username, password",
+        ),
+        ({"url": "https://h", "username": "u", "password": "p", "api_key": "k"}, "api_key"),
+        ({"url": "https://h", "validate_certs": False}, "validate_certs"),
+        ({"url": "http://h", "username": "u", "password": "p"}, "http://"),
+        ({"url": "http://h", "api_key": "k"}, "http://"),
+    ],
+)
+def test_warnings_for_unused_credentials_and_weak_transport(options, warning):
+    warnings = []
+    Client(params(**options), warn=warnings.append)
+    assert any(warning in w for w in warnings), warnings
+
+
+def test_no_warning_for_plain_options():
+    warnings = []
+    Client(params(url="https://h", username="u", password="p"), warn=warnings.append)
+    Client(params(url="http://localhost:9200"), warn=warnings.append)
+    assert warnings == []
+
+
+def test_a_timeout_that_is_not_a_number_is_refused():
+    with pytest.raises(ConfigurationError, match="request_timeout"):
+        Client(params(request_timeout=float("nan")))

@@ -88,3 +88,25 @@ def test_unknown_failure_has_no_made_up_hint():
 )
 def test_parse_error(body, expected):
     assert parse_error(body) == expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        True,
+        5,
+        1.5,
+        [1, "a"],
+        {"error": {"root_cause": 5}},
+        {"error": {"type": 3, "reason": ["x"]}},
+        {"error": {"caused_by": {"reason": 7}}},
+        {"Message": 42},
+        {"error": 12},
+    ],
+)
+def test_error_bodies_of_any_shape_give_text(body):
+    """A server (or a proxy) may answer an error with any JSON: never a crash, always text or None."""
+    error_type, reason = parse_error(body)
+    assert error_type is None or isinstance(error_type, str)
+    assert reason is None or isinstance(reason, str)
+    explain(500, reason)

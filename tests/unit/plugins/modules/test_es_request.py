@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from ansible_collections.searchops.snapshots.plugins.modules.es_request import main
@@ -54,3 +56,46 @@ def test_post_is_not_repeated_on_gateway_timeout(server, run_module):
     server.on("POST", "_bulk", (504, "gateway timeout"))
     failed, result = run_module(main, {"url": URL, "method": "POST", "path": "_bulk", "body": "x\n"})
     assert failed and len(server.sent) == 1
+
+
+def test_text_answers_are_returned(server, run_module):
+    server.on("GET", "_cat/indices", (200, b"green open idx 1 0\n"))
+    failed, result = run_module(main, {"url": URL, "path": "_cat/indices"})
+    assert not failed and result["json"] == "green open idx 1 0\n"
+
+
+def test_no_log_body_keeps_the_body_and_answer_out_of_the_output(server, run_module):
+    body = {"password": "user-password-1", "roles": ["admin"]}
+    server.on("PUT", "_plugins/_security/api/internalusers/u", (200, {"echo": "user-password-1", "status": "OK"}))
+    failed, result = run_module(
+        main,
+        {
+            "url": URL,
+            "method": "PUT",
+            "path": "_plugins/_security/api/internalusers/u",
+            "body": body,
+            "no_log_body": True,
+        },
+    )
+    assert not failed and result["changed"] and result["status"] == 200
+    assert server.requests("PUT")[0]["body"] == body
+    assert "json" not in result and "user-password-1" not in json.dumps(result)
+    assert result["request"]["body"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+
+
+def test_no_log_body_keeps_the_servers_reason_out_of_a_failure(server, run_module):
+    reason = "failed to parse field [password] of type [long]: 'user-password-1'"
+    server.on("PUT", "i/_doc/1", (400, {"error": {"type": "mapper_parsing_exception", "reason": reason}}))
+    failed, result = run_module(
+        main, {"url": URL, "method": "PUT", "path": "i/_doc/1", "body": "user-password-1", "no_log_body": True}
+    )
+    assert failed and "mapper_parsing_exception" in result["msg"]
+    assert "user-password-1" not in json.dumps(result) and "failed to parse" not in json.dumps(result)
+
+
+@pytest.mark.parametrize("content_type", ["Ā", "", "text/plain\nX-Evil: 1"])
+def test_a_content_type_that_is_no_media_type_is_refused(server, run_module, content_type):
+    failed, result = run_module(
+        main, {"url": URL, "method": "POST", "path": "x", "body": "a", "content_type": content_type}
+    )
+    assert failed and "is not a media type" in result["msg"] and server.sent == []

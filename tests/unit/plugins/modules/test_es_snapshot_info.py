@@ -1,3 +1,5 @@
+import pytest
+
 from ansible_collections.searchops.snapshots.plugins.modules.es_snapshot_info import main
 
 REPOS = (200, {"nightly": {"type": "s3", "settings": {"bucket": "b"}}})
@@ -34,3 +36,37 @@ def test_verbose_listing_is_newest_first(server, run_module):
     server.on("GET", "_snapshot/nightly/_status", IDLE)
     failed, result = run_module(main, {"url": "http://localhost:9200", "repository": "nightly", "verbose": True})
     assert [s["snapshot"] for s in result["snapshots"]] == ["new", "mid", "old"]
+
+
+def test_secret_settings_are_masked_in_repositories(server, run_module):
+    keys = {"bucket": "b", "access_key": "AKIAREPOKEY", "secret_key": "repo-secret", "client.default.secret_key": "x1"}
+    server.on("GET", "_snapshot", (200, {"old": {"type": "s3", "settings": keys}})).on("GET", "_snapshot/_status", IDLE)
+    failed, result = run_module(main, {"url": "http://localhost:9200"})
+    assert not failed
+    assert result["repositories"]["old"]["settings"] == {
+        "bucket": "b",
+        "access_key": "********",
+        "secret_key": "********",
+        "client.default.secret_key": "********",
+    }
+
+
+def test_html_login_page_is_a_clean_error(server, run_module):
+    server.on("GET", "_snapshot", (200, b"<!DOCTYPE html><title>Login</title>"))
+    failed, result = run_module(main, {"url": "http://localhost:9200"})
+    assert failed and "not the cluster" in result["msg"] and result["status"] == 200
+
+
+@pytest.mark.parametrize("listing", [{"snapshots": 1.0}, {"snapshots": [1, 2]}, {"snapshots": "x"}])
+def test_a_listing_of_the_wrong_shape_is_a_clean_error(server, run_module, listing):
+    server.on("GET", "_snapshot", REPOS).on("GET", "_snapshot/nightly/*", (200, listing))
+    failed, result = run_module(main, {"url": "http://localhost:9200", "repository": "nightly"})
+    assert failed and "not a list of objects" in result["msg"] and "Unexpected" not in result["msg"]
+
+
+def test_odd_start_times_sort_as_zero(server, run_module):
+    listing = (200, {"snapshots": [snap("a", "SUCCESS", [1]), snap("b", "SUCCESS", 5), snap("c", "SUCCESS", "7")]})
+    server.on("GET", "_snapshot", REPOS).on("GET", "_snapshot/nightly/*", listing)
+    server.on("GET", "_snapshot/nightly/_status", IDLE)
+    failed, result = run_module(main, {"url": "http://localhost:9200", "repository": "nightly", "verbose": True})
+    assert not failed and [s["snapshot"] for s in result["snapshots"]][0] == "b"

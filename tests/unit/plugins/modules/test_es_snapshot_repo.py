@@ -1,5 +1,7 @@
 """es_snapshot_repo main() against a fake transport: which requests it sends, what it returns."""
 
+import json
+
 import pytest
 
 from ansible_collections.searchops.snapshots.plugins.modules.es_snapshot_repo import main
@@ -130,3 +132,80 @@ def test_password_is_not_logged(server, run_module):
     failed, result = run_module(main, args(username="admin", password="hunter2-secret"))
     assert failed and "hunter2-secret" not in str(result)
     assert "check username and password" in result["msg"]
+
+
+# --------------------------------------------------------------- secret settings (issue 11, item 4)
+
+KEYS = {
+    "bucket": "b",
+    "access_key": "AKIAREPOKEY",
+    "secret_key": "repo-secret\\value",
+    "s3": {"session_token": "tok%en"},
+}
+HIDDEN = {"type": "s3", "settings": {"bucket": "b"}}  # the server does not show secret settings on GET
+
+
+def test_secret_settings_are_masked_everywhere(server, run_module):
+    server.on("GET", "_snapshot/nightly", MISSING, (200, {"nightly": {"type": "s3", "settings": KEYS}}))
+    server.on("PUT", "_snapshot/nightly", (200, {"acknowledged": True}))
+    failed, result = run_module(main, args(settings=KEYS, verify=False), diff=True)
+    assert not failed and result["changed"]
+    assert server.requests("PUT")[0]["body"]["settings"] == KEYS  # sent as given
+    text = json.dumps(result)
+    for secret in ("AKIAREPOKEY", "repo-secret", "tok%en", "tok%25en"):
+        assert secret not in text
+    assert result["repository"]["settings"]["secret_key"] == "********"
+    assert result["diff"]["after"]["settings"]["s3"]["session_token"] == "********"
+    assert result["invocation"]["module_args"]["settings"]["secret_key"] != KEYS["secret_key"]
+
+
+def test_secret_settings_are_left_out_of_the_comparison(server, run_module):
+    """Servers hide secret settings on GET; comparing them would report a change on every run."""
+    server.on("GET", "_snapshot/nightly", (200, {"nightly": HIDDEN}))
+    failed, result = run_module(main, args(settings=KEYS))
+    assert not failed and not result["changed"] and writes(server) == []
+    server.sent.clear()
+    server.on("PUT", "_snapshot/nightly", (200, {"acknowledged": True}))
+    failed, result = run_module(main, args(settings=dict(KEYS, bucket="other"), verify=False))
+    assert not failed and result["changed"] and writes(server) == [("PUT", "_snapshot/nightly")]
+
+
+def test_a_failed_rollback_does_not_hide_the_first_error(server, run_module):
+    old = {"type": "s3", "settings": {"bucket": "old"}}
+    server.on("GET", "_snapshot/nightly", (200, {"nightly": old}))
+    server.on("PUT", "_snapshot/nightly", (200, {"acknowledged": True}), (500, {"error": {"type": "put_failed_again"}}))
+    server.on(
+        "POST",
+        "_snapshot/nightly/_verify",
+        (
+            500,
+            {"error": {"type": "repository_verification_exception", "reason": "The specified bucket does not exist"}},
+        ),
+    )
+    failed, result = run_module(main, args(retries=0))
+    assert failed
+    assert "repository_verification_exception" in result["msg"] and "put_failed_again" in result["msg"]
+    assert "could not be restored" in result["msg"]
+
+
+def test_a_failed_removal_after_failed_verification_reports_both(server, run_module):
+    server.on("GET", "_snapshot/nightly", MISSING)
+    server.on("PUT", "_snapshot/nightly", (200, {"acknowledged": True}))
+    server.on("DELETE", "_snapshot/nightly", (403, {"error": {"type": "security_exception", "reason": "no delete"}}))
+    server.on("POST", "_snapshot/nightly/_verify", (500, {"error": {"type": "repository_verification_exception"}}))
+    failed, result = run_module(main, args(retries=0))
+    assert failed and "repository_verification_exception" in result["msg"] and "no delete" in result["msg"]
+    assert "could not be removed" in result["msg"]
+
+
+def test_html_login_page_is_a_clean_error(server, run_module):
+    server.on("GET", "_snapshot/nightly", (200, b"<html><body>Sign in</body></html>"))
+    failed, result = run_module(main, args())
+    assert failed and "not the cluster" in result["msg"] and "Unexpected" not in result["msg"]
+
+
+@pytest.mark.parametrize("answer", [{"nightly": True}, {"nightly": {"type": "s3", "settings": [1]}}, {"nightly": "x"}])
+def test_a_definition_of_the_wrong_shape_is_a_clean_error(server, run_module, answer):
+    server.on("GET", "_snapshot/nightly", (200, answer))
+    failed, result = run_module(main, args())
+    assert failed and "is not a repository definition" in result["msg"] and writes(server) == []

@@ -1,0 +1,72 @@
+"""Shared by the secret canary and the "never a traceback" property tests: every module's main()
+run through the fake transport (tests/unit/plugins/conftest.py) on a fake clock."""
+
+import json
+
+import pytest
+from ansible.module_utils.common import warnings as ansible_warnings
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.searchops.snapshots.plugins.module_utils import _client
+from ansible_collections.searchops.snapshots.plugins.module_utils._module import UNEXPECTED
+from ansible_collections.searchops.snapshots.plugins.modules import (
+    es_request,
+    es_restore,
+    es_snapshot,
+    es_snapshot_info,
+    es_snapshot_prune,
+    es_snapshot_repo,
+)
+
+URL = "http://localhost:9200"
+# each module with the options it needs to run
+MODULES = {
+    "es_request": (es_request, {"path": "_cluster/health"}),
+    "es_snapshot_info": (es_snapshot_info, {"repository": "nightly"}),
+    "es_snapshot_repo": (es_snapshot_repo, {"name": "nightly", "settings": {"bucket": "b"}}),
+    "es_snapshot": (es_snapshot, {"repository": "nightly", "name": "snap-1", "wait_timeout": 30}),
+    "es_snapshot_prune": (es_snapshot_prune, {"repository": "nightly", "max_count": 1, "wait_timeout": 30}),
+    "es_restore": (es_restore, {"repository": "nightly", "snapshot": "latest", "wait_timeout": 30}),
+}
+
+
+class FakeTime:
+    """time.monotonic/sleep on a fake timeline (sleeps advance it), time.time real: waits and
+    retries end at once, in bounded steps."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += max(0.0, seconds)
+
+    @staticmethod
+    def time():
+        import time
+
+        return time.time()
+
+
+def fake_time(monkeypatch):
+    clock = FakeTime()
+    for module in (_client, es_restore, es_snapshot):
+        monkeypatch.setattr(module, "time", clock)
+    return clock
+
+
+def run_main(module, args, capsys, check_mode=False, diff=False):
+    """(exit code, stdout, parsed result) of module.main() with args."""
+    ansible_warnings._global_warnings.clear()
+    ansible_warnings._global_deprecations.clear()
+    args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)
+    with patch_module_args(args), pytest.raises(SystemExit) as exit_info:
+        module.main()
+    out = capsys.readouterr().out
+    return exit_info.value.code, out, json.loads(out)
+
+
+def is_unexpected(result):
+    return str(result.get("msg", "")).startswith(UNEXPECTED)
