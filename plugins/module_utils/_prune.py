@@ -9,7 +9,11 @@ from __future__ import annotations
 import re
 
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import ConfigurationError
-from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import recorded_cluster
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import (
+    millis,
+    newest_first,
+    recorded_cluster,
+)
 
 COMPLETED_STATES = ("SUCCESS", "PARTIAL", "FAILED", "INCOMPATIBLE")
 _AGE = re.compile(r"^(?P<n>\d+)\s*(?P<unit>s|m|h|d|w)$")
@@ -35,10 +39,6 @@ def validate(max_age, max_count, min_count):
         raise ConfigurationError(f"min_count must be 0 or more, not {min_count}")
 
 
-def _newest_first(snapshot):
-    return (snapshot.get("start_time_in_millis") or 0, snapshot.get("end_time_in_millis") or 0)
-
-
 def plan(snapshots, now_millis, max_age=None, max_count=None, min_count=1, states=COMPLETED_STATES, cluster_uuid=None):
     """snapshots: the repository's verbose listing of the matching names.
 
@@ -50,7 +50,7 @@ def plan(snapshots, now_millis, max_age=None, max_count=None, min_count=1, state
     other_clusters, and matching (all of them).
     """
     validate(max_age, max_count, min_count)
-    snapshots = sorted(snapshots, key=_newest_first, reverse=True)
+    snapshots = sorted(snapshots, key=newest_first, reverse=True)
     others = [s["snapshot"] for s in snapshots if cluster_uuid and recorded_cluster(s) not in (None, cluster_uuid)]
     ours = [s for s in snapshots if s["snapshot"] not in others]
     running = [s["snapshot"] for s in ours if s.get("state") == "IN_PROGRESS"]
@@ -59,7 +59,9 @@ def plan(snapshots, now_millis, max_age=None, max_count=None, min_count=1, state
     candidates = [s for s in completed if s.get("state") in states]
     delete = []
     for rank, snapshot in enumerate(candidates):
-        expired = max_age is not None and now_millis - (snapshot.get("start_time_in_millis") or 0) > max_age * 1000
+        # a snapshot whose start time cannot be read is never taken for an old one
+        started = millis(snapshot, "start_time_in_millis")
+        expired = max_age is not None and started > 0 and now_millis - started > max_age * 1000
         surplus = max_count is not None and rank >= max_count
         if (expired or surplus) and snapshot["snapshot"] not in floor:
             delete.append(snapshot["snapshot"])

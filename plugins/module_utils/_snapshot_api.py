@@ -69,7 +69,7 @@ class Snapshots:
             if err.status == 404 and err.error_type == "snapshot_missing_exception":
                 return None
             raise self._explain_missing_repository(err) from None
-        snapshots = response.body.get("snapshots") or []
+        snapshots = self._snapshots(response, snapshot)
         return snapshots[0] if snapshots else None
 
     def list(self, patterns, verbose, deadline=None):
@@ -78,7 +78,14 @@ class Snapshots:
             response = self.client.request("GET", self.path(",".join(patterns)), query=query, deadline=deadline)
         except HTTPError as err:
             raise self._explain_missing_repository(err) from None
-        return response.body.get("snapshots") or []
+        return self._snapshots(response, ",".join(patterns))
+
+    def _snapshots(self, response, names):
+        """The answer's list of snapshot objects; anything else is not the snapshot API answering."""
+        snapshots = response.body.get("snapshots") or []
+        if not isinstance(snapshots, list) or not all(isinstance(s, dict) and "snapshot" in s for s in snapshots):
+            raise self.client.unexpected_answer("GET", self.path(names), "the answer is not a list of snapshots")
+        return snapshots
 
     def _explain_missing_repository(self, err):
         if err.error_type == "repository_missing_exception":

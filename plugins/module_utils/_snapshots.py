@@ -191,6 +191,17 @@ def snapshot_failure(info, partial_allowed):
     return f"Snapshot {info.get('snapshot')} ended {state}{counts}: {detail}"
 
 
+def millis(snapshot, key):
+    """A time field of a snapshot's info (start_time_in_millis, ...); 0 when absent or not a number."""
+    value = snapshot.get(key)
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
+
+
+def newest_first(snapshot):
+    """Sort key for listings, newest first with reverse=True: start time, then end time."""
+    return (millis(snapshot, "start_time_in_millis"), millis(snapshot, "end_time_in_millis"))
+
+
 def poll_interval(elapsed, first=0.2, cap=10.0):
     """Seconds to wait before the next status check: short at first (a small snapshot ends in
     well under a second), then a tenth of the time already waited, capped."""

@@ -245,7 +245,7 @@ from ansible_collections.searchops.snapshots.plugins.module_utils._errors import
 from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run
 from ansible_collections.searchops.snapshots.plugins.module_utils._restore import plan, replacement_problem
 from ansible_collections.searchops.snapshots.plugins.module_utils._snapshot_api import BUSY_TYPES, Snapshots
-from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import poll_interval
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import newest_first, poll_interval
 
 
 def find_snapshot(repo, params):
@@ -256,7 +256,7 @@ def find_snapshot(repo, params):
                 f"No successful snapshot matching {params['snapshot_pattern']!r} in repository {repo.name!r}",
                 "Take one first (searchops.snapshots.es_snapshot), or check snapshot_pattern",
             )
-        return max(candidates, key=lambda s: (s.get("start_time_in_millis", 0), s.get("end_time_in_millis", 0)))
+        return max(candidates, key=newest_first)
     info = repo.get(params["snapshot"])
     if info is None:
         raise SearchError(f"Snapshot {params['snapshot']!r} does not exist in repository {repo.name!r}")

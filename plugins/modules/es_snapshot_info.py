@@ -97,12 +97,7 @@ in_progress:
 from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run
 from ansible_collections.searchops.snapshots.plugins.module_utils._secrets import mask_repository
 from ansible_collections.searchops.snapshots.plugins.module_utils._snapshot_api import Snapshots
-from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import snapshot_summary
-
-
-def _millis(snapshot, key):
-    value = snapshot.get(key)
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import newest_first, snapshot_summary
 
 
 def gather(module, client):
@@ -112,16 +107,10 @@ def gather(module, client):
     if params["repository"]:
         repo = Snapshots(client, params["repository"])
         listed = repo.list(params["snapshots"], params["verbose"])
-        if not (isinstance(listed, list) and all(isinstance(s, dict) for s in listed)):
-            raise client.unexpected_answer(
-                "GET", repo.path(",".join(params["snapshots"])), "snapshots is not a list of objects"
-            )
         if params["states"]:
             listed = [s for s in listed if s.get("state") in params["states"]]
         if params["verbose"]:
-            listed.sort(
-                key=lambda s: (_millis(s, "start_time_in_millis"), _millis(s, "end_time_in_millis")), reverse=True
-            )
+            listed.sort(key=newest_first, reverse=True)
         result["snapshots"] = [snapshot_summary(s) for s in listed]
         running = client.request("GET", repo.path("_status")).body
     else:

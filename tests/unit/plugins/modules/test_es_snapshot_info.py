@@ -61,7 +61,7 @@ def test_html_login_page_is_a_clean_error(server, run_module):
 def test_a_listing_of_the_wrong_shape_is_a_clean_error(server, run_module, listing):
     server.on("GET", "_snapshot", REPOS).on("GET", "_snapshot/nightly/*", (200, listing))
     failed, result = run_module(main, {"url": "http://localhost:9200", "repository": "nightly"})
-    assert failed and "not a list of objects" in result["msg"] and "Unexpected" not in result["msg"]
+    assert failed and "not a list of snapshots" in result["msg"] and "Unexpected" not in result["msg"]
 
 
 def test_odd_start_times_sort_as_zero(server, run_module):

@@ -7,7 +7,7 @@ exit_json or fail_json with a message of its own, never with _module.run's "unex
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.unit.plugins.modules.fuzz import MODULES, URL, fake_time, is_unexpected, run_main
@@ -169,15 +169,11 @@ def answers(request):
 
 
 COUNTS = {"inputs": 0}
-# Crashes found in modules other helpers own (issue 11, item 8 and the server-answer shapes): each
-# is pinned by a strict xfail below, and kept out of the property run so that it can look further.
-KNOWN = {"es_snapshot": ("+25:00", "now+999999999999y", "now-3000y")}
 
 
 def check_module(name, data, server, capsys, monkeypatch):
     module, required = MODULES[name]
     options = draw_options(data, argument_spec(module, monkeypatch))
-    assume(not any(known in str(options) for known in KNOWN.get(name, ())))
     connection = data.draw(st.just({}) | st.just({}) | CONNECTION, label="connection")
     args = dict({"url": URL, "retries": 1}, **connection, **options)
     sent = []
@@ -218,7 +214,7 @@ def test_report_count():
         print(f"never a traceback: {COUNTS['inputs']} option sets and answer sequences, no unexpected error")
 
 
-# --------------------------------------------------------------- crashes in other helpers' modules
+# --------------------------------------------------------------- crashes the property run found (regressions)
 
 
 def run_with(server, capsys, monkeypatch, name, options, *answers):
@@ -232,27 +228,31 @@ def run_with(server, capsys, monkeypatch, name, options, *answers):
     return result
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="_datemath (another helper): a zone beyond 24h, a huge or a negative year raise ValueError or OverflowError",
-)
 @pytest.mark.parametrize("name", ["<x-{now/d{yyyy.MM.dd|+25:00}}>", "<x-{now+999999999999y}>", "<x-{now-3000y}>"])
-def test_known_crash_es_snapshot_date_math(server, capsys, monkeypatch, name):
+def test_once_a_crash_es_snapshot_date_math(server, capsys, monkeypatch, name):
     result = run_with(server, capsys, monkeypatch, "es_snapshot", {"name": name})
     assert not is_unexpected(result), result["msg"]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="_prune.plan (another helper): a start time that is not a number breaks the sort"
-)
-def test_known_crash_es_snapshot_prune_odd_start_time(server, capsys, monkeypatch):
+def test_once_a_crash_es_snapshot_prune_odd_start_time(server, capsys, monkeypatch):
+    """A start time that is not a number sorts as the oldest but is never taken for an old one."""
     snap = {"snapshot": "s", "state": "SUCCESS", "indices": ["i"], "start_time_in_millis": [1]}
     listing = (200, {"snapshots": [snap, dict(snap, snapshot="t", start_time_in_millis=5)]})
-    result = run_with(server, capsys, monkeypatch, "es_snapshot_prune", {"max_age": "1d"}, listing)
-    assert not is_unexpected(result), result["msg"]
+    identity = (200, {"cluster_uuid": "c1", "cluster_name": "local"})
+    result = run_with(
+        server,
+        capsys,
+        monkeypatch,
+        "es_snapshot_prune",
+        {"max_age": "1d", "max_count": None},
+        identity,
+        listing,
+        (200, {}),
+    )
+    assert not result.get("failed"), result["msg"]
+    assert result["deleted"] == [] and sorted(result["kept"]) == ["s", "t"]
 
 
-@pytest.mark.xfail(strict=True, reason="_snapshot_api.get (another helper): snapshots that is not a list")
-def test_known_crash_es_restore_snapshots_not_a_list(server, capsys, monkeypatch):
+def test_once_a_crash_es_restore_snapshots_not_a_list(server, capsys, monkeypatch):
     result = run_with(server, capsys, monkeypatch, "es_restore", {"snapshot": "s"}, (200, {"snapshots": True}))
     assert not is_unexpected(result), result["msg"]
