@@ -76,7 +76,7 @@ FAULTS_HTTP_READ_TIMEOUT = 3
 # through toxiproxy's second node listener (the `opensearch_lossy` proxy)
 LOSABLE_METHODS = ("PUT", "POST", "DELETE")
 # /storm-<status>/...: nginx's request rate limit, the requests over it answered with status
-STORMS = {429: "12r/m", 503: "1r/m"}
+STORMS = {429: "20r/m", 503: "1r/m"}
 
 
 class StackError(Exception):
@@ -532,7 +532,7 @@ def nginx_config():
                           FAULTS_HTTP_READ_TIMEOUT (a latency toxic on `opensearch`)
     /lose-put/...      -> PUTs through `opensearch_lossy` (other methods as /): with a latency
                           toxic there, the node acts and nginx answers 504 (same for post, delete)
-    /storm-429/...     -> at most one request per 5 s, the others answered 429 (a storm that ends)
+    /storm-429/...     -> at most one request per 3 s, the others answered 429 (a storm that ends)
     /storm-503/...     -> at most one request a minute, the others answered 503 (one that does not)
     """
     home = STATE / "nginx"

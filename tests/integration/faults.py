@@ -98,8 +98,10 @@ def restart_node(opensearch, *indices):
 
 
 def node_healthy(opensearch):
+    """Whether the node answers with an elected cluster-manager (whatever the health colour:
+    a test's red index must not make the node look down)."""
     try:
-        opensearch.request("GET", "_cluster/health", params={"wait_for_status": "yellow", "timeout": "30s"})
+        opensearch.request("GET", "_cluster/health")
         return True
     except (AssertionError, requests.RequestException):
         return False
