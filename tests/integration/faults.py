@@ -34,14 +34,14 @@ class Toxiproxy:
         self.api = api
         self.session = requests.Session()
 
-    def add(self, proxy, kind, stream="downstream", **attributes):
+    def add(self, proxy, kind, stream="downstream", label=None, **attributes):
         """Add a toxic (latency, timeout, reset_peer, limit_data, bandwidth) to every connection
-        of the proxy, the open ones too; returns its name."""
+        of the proxy, the open ones too; returns its name. label: the fault it makes, as counted."""
         name = f"{kind}-{stream}"
         body = {"name": name, "type": kind, "stream": stream, "toxicity": 1.0, "attributes": attributes}
         response = self.session.post(f"{self.api}/proxies/{proxy}/toxics", json=body, timeout=10)
         response.raise_for_status()
-        injected(f"toxic {kind}")
+        injected(label or f"toxic {kind}")
         return name
 
     def remove(self, proxy, name):

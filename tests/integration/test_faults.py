@@ -111,6 +111,12 @@ def start_slow_restore(ansible, faults, opensearch, index_factory, fs_repo, clea
     return index, restored, run
 
 
+def lose_answers(toxiproxy, faults):
+    """Answers through /lose-<method>/ come later than nginx waits: it answers 504, the node acted."""
+    latency = faults["http_read_timeout"] * 1000 + 2000
+    toxiproxy.add("opensearch_lossy", "latency", label="HTTP 504 after the node acted", latency=latency)
+
+
 def assert_clean(result):
     """A result Ansible got from the module (no crash), without a traceback anywhere."""
     assert result is not None, "ansible-playbook gave no result"
@@ -198,7 +204,7 @@ def test_create_answer_later_than_request_timeout_leaves_one_snapshot(
     index = index_factory(docs=10)
     repo = fs_repo()
     name = unique("snap")
-    toxiproxy.add("opensearch_lossy", "latency", latency=5000)
+    toxiproxy.add("opensearch_lossy", "latency", label="create answered after request_timeout", latency=5000)
     args = {"url": f"{faults['http']}/lose-put", "repository": repo, "name": name, "indices": [index]}
 
     result = ansible(SNAPSHOT, dict(args, request_timeout=2))
@@ -264,8 +270,7 @@ def test_create_answered_504_after_the_node_acted(ansible, faults, toxiproxy, op
     index = index_factory(docs=10)
     repo = fs_repo()
     name = unique("snap")
-    toxiproxy.add("opensearch_lossy", "latency", latency=faults["http_read_timeout"] * 1000 + 2000)
-    injected("HTTP 504 after acting")
+    lose_answers(toxiproxy, faults)
 
     result = ansible(
         SNAPSHOT, {"url": f"{faults['http']}/lose-put", "repository": repo, "name": name, "indices": [index]}
@@ -293,8 +298,7 @@ def test_restore_delete_answered_504_still_restores(
     # the live index moves on from the snapshot
     opensearch.request("POST", f"{index}/_doc", params={"refresh": "true"}, json={"n": 99}, expect=(201,))
     assert docs(opensearch, index) == 11
-    toxiproxy.add("opensearch_lossy", "latency", latency=faults["http_read_timeout"] * 1000 + 2000)
-    injected("HTTP 504 after acting")
+    lose_answers(toxiproxy, faults)
 
     result = ansible(
         RESTORE,
@@ -334,8 +338,7 @@ def test_restore_answered_504_after_the_node_acted(
     snap = take_snapshot(opensearch, repo, index)
     restored = f"restored-{index}"
     cleanup["indices"].append(restored)
-    toxiproxy.add("opensearch_lossy", "latency", latency=faults["http_read_timeout"] * 1000 + 2000)
-    injected("HTTP 504 after acting")
+    lose_answers(toxiproxy, faults)
     args = {"repository": repo, "snapshot": snap, "indices": [index], "retries": 1, "wait_timeout": 60}
     args.update(url=f"{faults['http']}/lose-post", rename_pattern="(.+)", rename_replacement="restored-$1")
 
@@ -361,8 +364,7 @@ def test_snapshot_delete_answered_504_after_the_node_acted(
     index = index_factory(docs=10)
     repo = fs_repo()
     name = take_snapshot(opensearch, repo, index)
-    toxiproxy.add("opensearch_lossy", "latency", latency=faults["http_read_timeout"] * 1000 + 2000)
-    injected("HTTP 504 after acting")
+    lose_answers(toxiproxy, faults)
 
     result = ansible(
         SNAPSHOT,
