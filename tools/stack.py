@@ -483,7 +483,7 @@ def toxiproxy_install():
     if binary.exists():
         return binary
     log(f"building toxiproxy {TOXIPROXY_VERSION} with go install into {binary.parent}")
-    env = dict(os.environ, GOBIN=str(binary.parent), GOFLAGS="-mod=mod")
+    env = dict(os.environ, GOBIN=str(binary.parent))
     run([go_binary(), "install", f"{TOXIPROXY_MODULE}@{TOXIPROXY_VERSION}"], env)
     return binary
 
