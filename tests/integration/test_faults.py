@@ -17,6 +17,7 @@ mark with the fix.
 import json
 import subprocess
 import sys
+import time
 
 import pytest
 import requests
@@ -38,6 +39,16 @@ RESTORE = "searchops.snapshots.es_restore"
 INFO = "searchops.snapshots.es_snapshot_info"
 # A module run ends well within this (seconds) whatever the fault; a run that does not is a hang.
 RUN_BOUND = 180
+
+
+@pytest.fixture
+def restored_indices(opensearch, cleanup):
+    """Indices deleted before `cleanup` empties the repositories: deleting an index being
+    restored ends its restore, and a snapshot cannot be deleted while a restore reads it."""
+    names = []
+    yield names
+    for name in names:
+        opensearch.request("DELETE", name, expect=(200, 404))
 
 
 @pytest.fixture(scope="session")
@@ -74,10 +85,47 @@ def snapshot_state(opensearch, repo, name):
     return listed[0]["state"] if listed else None
 
 
-def rest_calls(opensearch, action):
-    """How often the node served a REST action (GET _nodes/usage), to follow a module's steps."""
+def module_calls(opensearch):
+    """How often the node served each REST action (GET _nodes/usage; these reads left out)."""
     (usage,) = opensearch.request("GET", "_nodes/usage")["nodes"].values()
-    return usage["rest_actions"].get(action, 0)
+    return {action: count for action, count in usage["rest_actions"].items() if action != "nodes_usage_action"}
+
+
+def next_calls(opensearch, previous):
+    """The node's REST usage counters once they moved on from previous (a request arrived)."""
+
+    def moved():
+        now = module_calls(opensearch)
+        return now if now != previous else None
+
+    return wait_for(moved, 60, "the module's next request")
+
+
+def reset_the_answer_to(action, toxiproxy, opensearch, calls):
+    """Reset the connection of the module's request for `action` (a REST action name) once the
+    node has it, whatever the module sends before it. Every request reaches the node 1.5 s
+    late (an upstream latency toxic, added by the caller before the module started), and the
+    node's usage counters show each arrival: after a request whose answer got through, the
+    reset is put in place for the next one; a request reset on the way (a GET, which the module
+    retries) takes it away again, so that the retry gets through. Once `action` arrived (its
+    answer lost), the module's next request is reset too, then every toxic is removed."""
+    armed = hit = False
+    while True:
+        previous, calls = calls, next_calls(opensearch, calls)
+        arrived = {name for name, count in calls.items() if count != previous.get(name, 0)}
+        if hit:
+            toxiproxy.reset()
+            return
+        if action in arrived:
+            assert armed, f"{action} arrived before the reset was in place"
+            hit = True
+        elif armed:
+            toxiproxy.remove("opensearch", "reset_peer-downstream")
+            armed = False
+        else:
+            time.sleep(0.3)  # this request's answer is on its way; the next one is 1.5 s away
+            toxiproxy.add("opensearch", "reset_peer", timeout=0)
+            armed = True
 
 
 def exists(opensearch, index):
@@ -97,13 +145,13 @@ def take_snapshot(opensearch, repo, index, name=None):
     return name
 
 
-def start_slow_restore(ansible, faults, opensearch, index_factory, fs_repo, cleanup, **args):
+def start_slow_restore(ansible, faults, opensearch, index_factory, fs_repo, restored_indices, **args):
     """es_restore of an index, renamed to restored-<index>, from a repository that restores
     slowly, in the background; returns (index, restored name, run) once the restore started."""
     index, repo = slow_snapshot_setup(index_factory, fs_repo, max_restore_bytes_per_sec="250kb")
     snap = take_snapshot(opensearch, repo, index)
     restored = f"restored-{index}"
-    cleanup["indices"].append(restored)
+    restored_indices.append(restored)
     args = dict({"url": faults["opensearch"], "repository": repo, "snapshot": snap, "indices": [index]}, **args)
     args.update(rename_pattern="(.+)", rename_replacement="restored-$1")
     run = Background(ansible, RESTORE, args)
@@ -143,22 +191,16 @@ def slow_snapshot_setup(index_factory, fs_repo, **repo_settings):
 def test_reset_after_create_was_sent_leaves_one_snapshot(
     ansible, faults, toxiproxy, opensearch, index_factory, fs_repo
 ):
-    """The PUT reaches the node, which starts the snapshot; its answer never arrives (TCP reset).
-    Every request reaches the node 1.5 s late; the node's count of REST calls shows when the
-    module's first lookup arrived, and the reset is put in place before its PUT arrives."""
+    """The PUT reaches the node, which starts the snapshot; its answer never arrives (TCP reset)."""
     index = index_factory(docs=10)
     repo = fs_repo()
     name = unique("snap")
     toxiproxy.add("opensearch", "latency", stream="upstream", latency=1500)
-    lookups = rest_calls(opensearch, "get_snapshots_action")
+    calls = module_calls(opensearch)
     run = Background(
         ansible, SNAPSHOT, {"url": faults["opensearch"], "repository": repo, "name": name, "indices": [index]}
     )
-    wait_for(lambda: rest_calls(opensearch, "get_snapshots_action") > lookups, 60, "the module's first lookup")
-    toxiproxy.add("opensearch", "reset_peer", timeout=0)
-    # the module looks again only once the PUT's answer was lost (or came): then let it through
-    wait_for(lambda: rest_calls(opensearch, "get_snapshots_action") > lookups + 1, 60, "the module's next lookup")
-    toxiproxy.reset()
+    reset_the_answer_to("create_snapshot_action", toxiproxy, opensearch, calls)
 
     result, _ = run.join(RUN_BOUND)
 
@@ -244,12 +286,20 @@ def test_polls_later_than_request_timeout_end_the_wait_in_bounded_time(
     reason="issue 11 item 8: es_restore's wait is overshot by (retries+1) x request_timeout per poll",
 )
 def test_restore_polls_later_than_request_timeout_end_the_wait_in_bounded_time(
-    ansible, faults, toxiproxy, opensearch, index_factory, fs_repo, cleanup
+    ansible, faults, toxiproxy, opensearch, index_factory, fs_repo, restored_indices
 ):
     """The restore started; then every answer is 10 s late (request_timeout 8 s, 3 retries).
     wait_timeout 5 s must bound the wait, not (3 + 1) x 8 s per poll."""
     index, restored, run = start_slow_restore(
-        ansible, faults, opensearch, index_factory, fs_repo, cleanup, request_timeout=8, retries=3, wait_timeout=5
+        ansible,
+        faults,
+        opensearch,
+        index_factory,
+        fs_repo,
+        restored_indices,
+        request_timeout=8,
+        retries=3,
+        wait_timeout=5,
     )
     toxiproxy.add("opensearch", "latency", latency=10000)
 
@@ -329,7 +379,7 @@ def test_restore_delete_answered_504_still_restores(
     "(504) though the node is restoring",
 )
 def test_restore_answered_504_after_the_node_acted(
-    ansible, faults, toxiproxy, opensearch, index_factory, fs_repo, cleanup
+    ansible, faults, toxiproxy, opensearch, index_factory, fs_repo, restored_indices
 ):
     """The restore POST reaches the node, which starts restoring; the answer is lost. The
     module must see the restore under way, wait for it and report it."""
@@ -337,7 +387,7 @@ def test_restore_answered_504_after_the_node_acted(
     repo = fs_repo()
     snap = take_snapshot(opensearch, repo, index)
     restored = f"restored-{index}"
-    cleanup["indices"].append(restored)
+    restored_indices.append(restored)
     lose_answers(toxiproxy, faults)
     args = {"repository": repo, "snapshot": snap, "indices": [index], "retries": 1, "wait_timeout": 60}
     args.update(url=f"{faults['http']}/lose-post", rename_pattern="(.+)", rename_replacement="restored-$1")
@@ -346,6 +396,7 @@ def test_restore_answered_504_after_the_node_acted(
 
     assert_clean(result)
     assert exists(opensearch, restored)  # the node restored it
+    opensearch.request("GET", f"_cluster/health/{restored}", params={"wait_for_status": "green", "timeout": "30s"})
     assert not result.get("failed"), result
     assert result["changed"] is True
     assert result["restored"] == [{"index": restored, "source": index, "docs": 10}], result
@@ -466,9 +517,9 @@ def test_node_restarted_during_snapshot_wait(ansible, faults, opensearch, index_
         assert state == "SUCCESS" == result["snapshot"]["state"], (result, listed)
 
 
-def test_node_restarted_during_restore_wait(ansible, faults, opensearch, index_factory, fs_repo, cleanup):
+def test_node_restarted_during_restore_wait(ansible, faults, opensearch, index_factory, fs_repo, restored_indices):
     index, restored, run = start_slow_restore(
-        ansible, faults, opensearch, index_factory, fs_repo, cleanup, wait_timeout=150
+        ansible, faults, opensearch, index_factory, fs_repo, restored_indices, wait_timeout=150
     )
 
     restart_node(opensearch, index)
