@@ -1,7 +1,7 @@
 # searchops.snapshots — every command a developer or CI needs.
 #   make demo         start the local stack if needed, then run the demo playbook against it
 #   make test         install everything, start the local stack, run lint, sanity, unit, integration, molecule
-#   make stack-up     start the local stack (OpenSearch + moto); make stack-down stops it
+#   make stack-up     start the local stack (OpenSearch, moto, fault proxies); make stack-down stops it
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python

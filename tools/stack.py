@@ -1,10 +1,14 @@
 """The local stack on loopback: an OpenSearch node with repository-s3; moto (S3, IAM, STS) and,
-in the same process, a domain gateway that behaves like an Amazon OpenSearch Service endpoint.
+in the same process, a domain gateway that behaves like an Amazon OpenSearch Service endpoint;
+fault proxies for the fault-injection tests: toxiproxy (TCP faults between the modules and
+the node, and between the node and moto's S3) and nginx in front of it (HTTP faults: 504
+after the node acted, 429/503 storms).
 
-    python tools/stack.py up       fetch what is missing, start what is not running, wait until ready
-    python tools/stack.py down     stop only the processes this script started (pid files)
-    python tools/stack.py status   what runs, where
-    python tools/stack.py logs     print the tail of every log
+    python tools/stack.py up            fetch what is missing, start what is not running, wait until ready
+    python tools/stack.py down          stop only the processes this script started (pid files)
+    python tools/stack.py restart-node  stop the OpenSearch node and start it again; wait until it answers
+    python tools/stack.py status        what runs, where
+    python tools/stack.py logs          print the tail of every log
 
 Downloads are cached under .cache/ (or $SEARCHOPS_CACHE); the running stack keeps its
 data, logs and pid files under .stack/ (or $SEARCHOPS_STACK). Both are ignored by git.
@@ -51,9 +55,28 @@ ACCOUNT_ID = "123456789012"  # moto's default account
 # Keys the OpenSearch node's S3 client signs with. moto's S3 accepts any key; these are
 # not AWS credentials and protect nothing.
 S3_CLIENT_KEYS = {"access_key": "searchops-local", "secret_key": "searchops-local-secret"}
+S3_CLIENTS = ("default", "faults")
 MIN_JAVA = 21
 SERVICE_USER = "searchops"
 START_TIMEOUT = float(os.environ.get("SEARCHOPS_START_TIMEOUT", "240"))
+
+# Fault proxies (docs/design.md, "Fault injection"). toxiproxy is built from the Go module proxy.
+TOXIPROXY_MODULE = "github.com/Shopify/toxiproxy/v2/cmd/server"
+TOXIPROXY_VERSION = "v2.12.0"
+TOXIPROXY_PORT = int(os.environ.get("SEARCHOPS_TOXIPROXY_PORT", "8474"))  # its HTTP API
+# toxiproxy's listeners: to the node (two: nginx sends the method a test picks to the second),
+# and to moto for the node's S3 client `faults`
+FAULTS_PORT = int(os.environ.get("SEARCHOPS_FAULTS_PORT", str(OPENSEARCH_PORT + 10)))
+FAULTS_S3_PORT = int(os.environ.get("SEARCHOPS_FAULTS_S3_PORT", str(MOTO_PORT + 10)))
+# nginx in front of toxiproxy's node listeners
+FAULTS_HTTP_PORT = int(os.environ.get("SEARCHOPS_FAULTS_HTTP_PORT", str(OPENSEARCH_PORT + 20)))
+# nginx answers 504 when the node's answer takes longer than this (a latency toxic)
+FAULTS_HTTP_READ_TIMEOUT = 3
+# methods whose answer a test can lose behind nginx: /lose-<method>/... sends only that method
+# through toxiproxy's second node listener (the `opensearch_lossy` proxy)
+LOSABLE_METHODS = ("PUT", "POST", "DELETE")
+# /storm-<status>/...: nginx's request rate limit, the requests over it answered with status
+STORMS = {429: "20r/m", 503: "1r/m"}
 
 
 class StackError(Exception):
@@ -352,17 +375,24 @@ def opensearch_install(version):
     plugin = assemble_plugin(dl, home / "lib", version)
     run([str(home / "bin" / "opensearch-plugin"), "install", "--batch", plugin.as_uri()], env)
 
-    keystore = str(home / "bin" / "opensearch-keystore")
-    run([keystore, "create"], env)
-    for key, value in S3_CLIENT_KEYS.items():
-        run([keystore, "add", "--stdin", "--force", f"s3.client.default.{key}"], env, value)
+    run([str(home / "bin" / "opensearch-keystore"), "create"], env)
     (home / ".installed").touch()
     return home
 
 
-def opensearch_configure(home):
-    """Write the node's settings; done at every start so that changed ports or folders apply."""
-    (STATE / "fs-repo").mkdir(exist_ok=True)
+def keystore_ensure(home, env):
+    """Give every S3 client of the node its keys (clients added since the install too)."""
+    keystore = str(home / "bin" / "opensearch-keystore")
+    listed = subprocess.run([keystore, "list"], env=env, capture_output=True, text=True, check=False)
+    present = set(listed.stdout.split())
+    for client in S3_CLIENTS:
+        for key, value in S3_CLIENT_KEYS.items():
+            if f"s3.client.{client}.{key}" not in present:
+                run([keystore, "add", "--stdin", "--force", f"s3.client.{client}.{key}"], env, value)
+
+
+def opensearch_settings():
+    """The node's opensearch.yml."""
     config = {
         "cluster.name": "searchops-local",
         "node.name": "node-1",
@@ -375,14 +405,26 @@ def opensearch_configure(home):
         "path.repo": [str(STATE / "fs-repo")],
         # The tests fill and empty the disk quickly; watermarks would make shards unassigned.
         "cluster.routing.allocation.disk.threshold_enabled": False,
-        "s3.client.default.endpoint": f"{HOST}:{MOTO_PORT}",
-        "s3.client.default.protocol": "http",
-        "s3.client.default.path_style_access": True,
-        "s3.client.default.region": REGION,
     }
-    (home / "config" / "opensearch.yml").write_text(
-        "# Written by tools/stack.py\n" + "".join(f"{k}: {json.dumps(v)}\n" for k, v in config.items())
-    )
+    # `default` talks to moto; `faults` (a repository's `client: faults`) to moto through
+    # toxiproxy, with one retry and short timeouts so that an injected fault ends a shard quickly
+    for client, port in (("default", MOTO_PORT), ("faults", FAULTS_S3_PORT)):
+        config.update(
+            {
+                f"s3.client.{client}.endpoint": f"{HOST}:{port}",
+                f"s3.client.{client}.protocol": "http",
+                f"s3.client.{client}.path_style_access": True,
+                f"s3.client.{client}.region": REGION,
+            }
+        )
+    config.update({"s3.client.faults.max_retries": 1, "s3.client.faults.read_timeout": "5s"})
+    return "# Written by tools/stack.py\n" + "".join(f"{k}: {json.dumps(v)}\n" for k, v in config.items())
+
+
+def opensearch_configure(home):
+    """Write the node's settings; done at every start so that changed ports or folders apply."""
+    (STATE / "fs-repo").mkdir(exist_ok=True)
+    (home / "config" / "opensearch.yml").write_text(opensearch_settings())
     (home / "config" / "jvm.options.d" / "heap.options").write_text(f"-Xms{HEAP}\n-Xmx{HEAP}\n")
 
 
@@ -394,6 +436,10 @@ def run(cmd, env, stdin=None):
 
 def opensearch_up(version):
     url = f"http://{HOST}:{OPENSEARCH_PORT}"
+    settings = STATE / f"opensearch-{version}" / "config" / "opensearch.yml"
+    if running_pid("opensearch") is not None and settings.exists() and settings.read_text() != opensearch_settings():
+        log("the node's settings changed since it started: restarting it")
+        stop("opensearch")
     if running_pid("opensearch") is None:
         if http_get(url)[0] is not None:
             raise StackError(f"port {OPENSEARCH_PORT} is taken by a process this script did not start")
@@ -405,6 +451,7 @@ def opensearch_up(version):
             OPENSEARCH_PATH_CONF=str(home / "config"),
         )
         env.pop("JAVA_TOOL_OPTIONS", None)
+        keystore_ensure(home, env)
         user = service_user()
         if user:
             give_to(user, home, STATE / "data" / "opensearch", LOGS / "opensearch", STATE / "fs-repo")
@@ -420,14 +467,156 @@ def opensearch_up(version):
     return url
 
 
+# ---------------------------------------------------------------- fault proxies
+
+
+def go_binary():
+    found = shutil.which("go") or "/usr/local/go/bin/go"
+    if not Path(found).exists():
+        raise StackError("go not found: install Go 1.23+ (it builds toxiproxy from the Go module proxy)")
+    return found
+
+
+def toxiproxy_install():
+    """Build toxiproxy's server from the Go module proxy into the cache (once per version)."""
+    binary = CACHE / f"toxiproxy-{TOXIPROXY_VERSION}" / "server"
+    if binary.exists():
+        return binary
+    log(f"building toxiproxy {TOXIPROXY_VERSION} with go install into {binary.parent}")
+    env = dict(os.environ, GOBIN=str(binary.parent))
+    run([go_binary(), "install", f"{TOXIPROXY_MODULE}@{TOXIPROXY_VERSION}"], env)
+    return binary
+
+
+def toxiproxy_proxies():
+    """toxiproxy's proxies: name -> (listen port, upstream port)."""
+    return {
+        "opensearch": (FAULTS_PORT, OPENSEARCH_PORT),
+        "opensearch_lossy": (FAULTS_PORT + 1, OPENSEARCH_PORT),
+        "s3": (FAULTS_S3_PORT, MOTO_PORT),
+    }
+
+
+def toxiproxy_up():
+    api = f"http://{HOST}:{TOXIPROXY_PORT}"
+    if running_pid("toxiproxy") is None:
+        if http_get(f"{api}/version")[0] is not None:
+            raise StackError(f"{api} is taken by a process this script did not start")
+        binary = toxiproxy_install()
+        log(f"starting toxiproxy (API {api})")
+        spawn("toxiproxy", [str(binary), "-host", HOST, "-port", str(TOXIPROXY_PORT), "-proxy-metrics"])
+    wait_ready("toxiproxy", lambda: http_get(f"{api}/version")[0] == 200, 30)
+    # populate creates the proxies that are missing and leaves the others (and their toxics)
+    proxies = [
+        {"name": name, "listen": f"{HOST}:{listen}", "upstream": f"{HOST}:{upstream}", "enabled": True}
+        for name, (listen, upstream) in toxiproxy_proxies().items()
+    ]
+    request = urllib.request.Request(
+        f"{api}/populate",
+        data=json.dumps(proxies).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+    except (urllib.error.URLError, OSError) as err:
+        raise StackError(f"toxiproxy refused its proxies: {err}\n{tail('toxiproxy')}") from None
+    return api
+
+
+def nginx_config():
+    """nginx in front of toxiproxy's node listeners: HTTP faults a TCP proxy cannot make.
+
+    /                  -> the node (through toxiproxy); 504 when an answer takes longer than
+                          FAULTS_HTTP_READ_TIMEOUT (a latency toxic on `opensearch`)
+    /lose-put/...      -> PUTs through `opensearch_lossy` (other methods as /): with a latency
+                          toxic there, the node acts and nginx answers 504 (same for post, delete)
+    /storm-429/...     -> at most one request per 3 s, the others answered 429 (a storm that ends)
+    /storm-503/...     -> at most one request a minute, the others answered 503 (one that does not)
+    """
+    home = STATE / "nginx"
+    temp = "".join(
+        f"  {kind}_temp_path {home / 'tmp' / kind};\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    maps = "".join(f"  map $request_method $lose_{m.lower()} {{ {m} lossy; default node; }}\n" for m in LOSABLE_METHODS)
+    locations = "".join(
+        f"    location /lose-{m.lower()}/ {{ rewrite ^/lose-{m.lower()}(/.*)$ $1 break; proxy_pass http://$lose_{m.lower()}; }}\n"
+        for m in LOSABLE_METHODS
+    )
+    for status in STORMS:
+        locations += (
+            f"    location /storm-{status}/ {{ limit_req zone=storm{status}; limit_req_status {status}; "
+            f"rewrite ^/storm-{status}(/.*)$ $1 break; proxy_pass http://node; }}\n"
+        )
+    zones = "".join(
+        f"  limit_req_zone $binary_remote_addr zone=storm{status}:1m rate={rate};\n" for status, rate in STORMS.items()
+    )
+    return f"""# Written by tools/stack.py
+daemon off;
+worker_processes 1;
+pid {home / "nginx.pid"};
+error_log {LOGS / "nginx" / "error.log"} warn;
+events {{ worker_connections 256; }}
+http {{
+  access_log {LOGS / "nginx" / "access.log"};
+{temp}  client_max_body_size 100m;
+{zones}  upstream node {{ server {HOST}:{FAULTS_PORT}; }}
+  upstream lossy {{ server {HOST}:{FAULTS_PORT + 1}; }}
+{maps}  server {{
+    listen {HOST}:{FAULTS_HTTP_PORT};
+    proxy_read_timeout {FAULTS_HTTP_READ_TIMEOUT}s;
+    proxy_next_upstream off;
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_buffering off;
+    location / {{ proxy_pass http://node; }}
+{locations}  }}
+}}
+"""
+
+
+def nginx_up():
+    url = f"http://{HOST}:{FAULTS_HTTP_PORT}"
+    home = STATE / "nginx"
+    conf = home / "nginx.conf"
+    text = nginx_config()
+    if running_pid("nginx") is not None and (not conf.exists() or conf.read_text() != text):
+        log("nginx's configuration changed since it started: restarting it")
+        stop("nginx")
+    if running_pid("nginx") is None:
+        if http_get(url)[0] is not None:
+            raise StackError(f"{url} is taken by a process this script did not start")
+        binary = shutil.which("nginx") or "/usr/sbin/nginx"
+        if not Path(binary).exists():
+            raise StackError("nginx not found: run tools/system-deps.sh (Debian: apt-get install nginx)")
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+            (home / "tmp" / kind).mkdir(parents=True, exist_ok=True)
+        (LOGS / "nginx").mkdir(parents=True, exist_ok=True)
+        conf.write_text(text)
+        log(f"starting nginx on {url}")
+        spawn("nginx", [binary, "-p", str(home), "-c", str(conf), "-e", str(LOGS / "nginx" / "error.log")])
+    wait_ready("nginx", lambda: http_get(url)[0] == 200, 30)
+    return url
+
+
 def up():
     started = time.monotonic()
     version = opensearch_version()
     moto, gateway, fresh = aws_up()
+    toxiproxy = toxiproxy_up()
     endpoints = {
         "moto": moto,
         "gateway": gateway,
         "opensearch": opensearch_up(version),
+        # the fault proxies (tests/integration/test_faults.py)
+        "toxiproxy": toxiproxy,
+        "faults": {
+            "opensearch": f"http://{HOST}:{FAULTS_PORT}",
+            "http": nginx_up(),
+            "proxies": {name: f"{HOST}:{listen}" for name, (listen, _) in toxiproxy_proxies().items()},
+            "http_read_timeout": FAULTS_HTTP_READ_TIMEOUT,
+        },
         "region": REGION,
         "account_id": ACCOUNT_ID,
         "domain_arn": f"arn:aws:es:{REGION}:{ACCOUNT_ID}:domain/{DOMAIN}",
@@ -439,19 +628,30 @@ def up():
     (STATE / "endpoints.json").write_text(json.dumps(endpoints, indent=2) + "\n")
     log(
         f"ready in {time.monotonic() - started:.1f}s: OpenSearch {endpoints['opensearch_version']} "
-        f"at {endpoints['opensearch']}, domain gateway at {gateway}, moto at {moto}; logs in {LOGS}"
+        f"at {endpoints['opensearch']}, domain gateway at {gateway}, moto at {moto}, "
+        f"fault proxies at {endpoints['faults']['opensearch']} and {endpoints['faults']['http']}; logs in {LOGS}"
     )
     return endpoints
 
 
+SERVICES = ("aws", "toxiproxy", "opensearch", "nginx")
+
+
+def restart_node():
+    """Stop the node and start it again (fault tests); returns once it answers."""
+    stop("opensearch")
+    url = opensearch_up(opensearch_version())
+    log(f"node restarted at {url}")
+
+
 def down():
-    stopped = [name for name in ("opensearch", "aws") if stop(name)]
+    stopped = [name for name in reversed(SERVICES) if stop(name)]
     (STATE / "endpoints.json").unlink(missing_ok=True)
     log(f"stopped: {', '.join(stopped) or 'nothing was running'}")
 
 
 def status():
-    for name in ("aws", "opensearch"):
+    for name in SERVICES:
         pid = running_pid(name)
         print(f"{name:12} {'running, pid ' + str(pid) if pid else 'stopped'}")
     endpoints = STATE / "endpoints.json"
@@ -461,17 +661,19 @@ def status():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["up", "down", "status", "logs", "fetch"])
+    parser.add_argument("command", choices=["up", "down", "restart-node", "status", "logs", "fetch"])
     args = parser.parse_args(argv)
     try:
         if args.command == "up":
             up()
         elif args.command == "down":
             down()
+        elif args.command == "restart-node":
+            restart_node()
         elif args.command == "status":
             status()
         elif args.command == "logs":
-            print("\n".join(tail(name) for name in ("aws", "opensearch")))
+            print("\n".join(tail(name) for name in SERVICES))
         elif args.command == "fetch":
             fetch(opensearch_version())
     except StackError as err:

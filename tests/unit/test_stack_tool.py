@@ -111,3 +111,19 @@ def test_start_failure_reports_the_log(tmp_path, monkeypatch):
     stack.spawn("broken", ["sh", "-c", "echo cannot bind to port; exit 3"])
     with pytest.raises(stack.StackError, match="(?s)broken exited during start-up.*cannot bind to port"):
         stack.wait_ready("broken", lambda: False, timeout=30)
+
+
+def test_node_has_an_s3_client_through_the_fault_proxy():
+    settings = stack.opensearch_settings()
+    assert f's3.client.default.endpoint: "127.0.0.1:{stack.MOTO_PORT}"' in settings
+    assert f's3.client.faults.endpoint: "127.0.0.1:{stack.FAULTS_S3_PORT}"' in settings
+    assert stack.toxiproxy_proxies()["s3"] == (stack.FAULTS_S3_PORT, stack.MOTO_PORT)
+
+
+def test_nginx_loses_only_the_chosen_method_and_limits_storms():
+    config = stack.nginx_config()
+    assert "map $request_method $lose_delete { DELETE lossy; default node; }" in config
+    assert f"upstream lossy {{ server 127.0.0.1:{stack.toxiproxy_proxies()['opensearch_lossy'][0]}; }}" in config
+    assert f"proxy_read_timeout {stack.FAULTS_HTTP_READ_TIMEOUT}s;" in config
+    assert "limit_req zone=storm429; limit_req_status 429;" in config
+    assert "proxy_next_upstream off;" in config  # nginx must never resend a request itself
