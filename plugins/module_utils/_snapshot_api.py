@@ -31,6 +31,8 @@ BUSY_TYPES = frozenset(("concurrent_snapshot_execution_exception", "snapshot_in_
 LOST_STATUSES = frozenset((502, 504))
 # Answers that mean "not carried out; try again shortly".
 REFUSED_STATUSES = frozenset((429, 503))
+# Answers a wait polls through (a node restarting behind a proxy, or not elected yet).
+TRANSIENT_STATUSES = frozenset((502, 503, 504))
 # Names to a DELETE request: short enough for a URL.
 DELETE_BATCH = 20
 
@@ -46,6 +48,12 @@ def cluster_identity(client, deadline=None):
             "Is it an Elasticsearch or OpenSearch cluster with an elected cluster manager?",
         )
     return {CLUSTER_UUID: uuid, CLUSTER_NAME: body.get("cluster_name")}
+
+
+def transient(err):
+    """Whether a wait outlives err: nothing answered, or the node or a proxy in front of it is
+    unavailable for now (a node restarting: refused connections, 502/503/504)."""
+    return isinstance(err, ConnectionFailure) or (isinstance(err, HTTPError) and err.status in TRANSIENT_STATUSES)
 
 
 class Snapshots:
@@ -121,7 +129,7 @@ class Snapshots:
                     found = self.get(snapshot, deadline)
                     if found is not None:
                         return created_by(found, create_id)
-                elif err.error_type not in BUSY_TYPES:
+                elif err.error_type not in BUSY_TYPES and err.status not in REFUSED_STATUSES:
                     raise
                 failure = err
             except ConnectionFailure as err:
@@ -188,16 +196,29 @@ class Snapshots:
     def wait(self, snapshot, deadline, started=None):
         """Poll until the snapshot leaves IN_PROGRESS; returns its final info."""
         started = self.clock() if started is None else started
+        unreachable = None  # the failure of the last poll, while the node cannot be read
         while True:
             try:
                 info = self.get(snapshot, deadline)
+                unreachable = None
             except WaitTimeout:
                 info = {"state": "IN_PROGRESS"}  # no answer within the deadline: report it as still running
+            except SearchError as err:
+                if not transient(err):
+                    raise
+                self.client.warn(f"{err.message}; polling again until wait_timeout")
+                info, unreachable = {"state": "IN_PROGRESS"}, err
             if info is None:
                 raise SearchError(f"Snapshot {snapshot} disappeared while waiting (deleted or aborted by someone else)")
             if info.get("state") != "IN_PROGRESS":
                 return info
             now = self.clock()
+            if now >= deadline and unreachable is not None:
+                raise WaitTimeout(
+                    f"Snapshot {snapshot} could not be read until wait_timeout ({now - started:.0f}s): "
+                    f"{unreachable.message}",
+                    "The snapshot may go on on the server: run again once the cluster answers",
+                )
             if now >= deadline:
                 raise WaitTimeout(
                     f"Snapshot {snapshot} is still IN_PROGRESS after {now - started:.0f}s",

@@ -237,6 +237,7 @@ request:
 
 from ansible_collections.searchops.snapshots.plugins.module_utils._client import backoff_delay, quote_path
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import (
+    ConnectionFailure,
     FailedAfterChanges,
     HTTPError,
     SearchError,
@@ -244,7 +245,12 @@ from ansible_collections.searchops.snapshots.plugins.module_utils._errors import
 )
 from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run
 from ansible_collections.searchops.snapshots.plugins.module_utils._restore import plan, replacement_problem
-from ansible_collections.searchops.snapshots.plugins.module_utils._snapshot_api import BUSY_TYPES, Snapshots
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshot_api import (
+    BUSY_TYPES,
+    LOST_STATUSES,
+    Snapshots,
+    transient,
+)
 from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import newest_first, poll_interval
 
 
@@ -391,13 +397,24 @@ class Restore:
             try:
                 self.client.request("POST", self.repo.path(self.snapshot, "_restore"), body=body, retry=False)
                 return
-            except HTTPError as err:
+            except (HTTPError, ConnectionFailure) as err:
+                if lost(err) and self.under_way():
+                    self.client.warn(f"{err.message}; the restore is under way on the server all the same")
+                    return
+                if not isinstance(err, HTTPError):
+                    raise
                 delay = backoff_delay(attempt)
                 if err.error_type not in BUSY_TYPES or self.client.clock() + delay > deadline:
                     raise
                 self.client.warn(f"{err.message}; retrying in {delay:.1f}s")
                 self.client.sleep(delay)
                 attempt += 1
+
+    def under_way(self):
+        """After a lost answer: whether the restore started, i.e. every target exists and is open
+        (targets did not exist, were deleted, or were closed by this run before the restore)."""
+        state = existing_indices(self.client)
+        return all(state.get(self.decided["targets"][s], {}).get("open") for s in self.decided["restore"])
 
     def failure(self, err, sent):
         """err with what was done. Before the restore was accepted, the cluster state says whether a
@@ -428,6 +445,11 @@ class Restore:
                 "(indices that exist are skipped or replaced as on_conflict says)"
             )
         return FailedAfterChanges(err, self.done, summary(self.done), hint)
+
+
+def lost(err):
+    """A failure after which the request may have been carried out: its answer did not come back."""
+    return isinstance(err, ConnectionFailure) or err.status in LOST_STATUSES
 
 
 def summary(done):
@@ -478,6 +500,11 @@ def wait_active(client, targets, deadline):
             out_of_time = False
         except WaitTimeout:
             out_of_time = True
+        except SearchError as err:
+            if not transient(err):
+                raise
+            client.warn(f"{err.message}; polling again until wait_timeout")
+            out_of_time = False
         pending = [t for t in pending if not restored_and_active(health.get(t))]
         if not pending:
             break

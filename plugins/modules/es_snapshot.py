@@ -247,7 +247,7 @@ def present(module, repo, name, info, deadline, result, cluster):
         failure = snapshot_failure(info, params["partial"])
         if failure:
             hint = "Delete it (state: absent) before taking it again" if not result["changed"] else None
-            raise SnapshotFailed(failure, hint, info)
+            raise SnapshotFailed(failure, hint, info, changed=result["changed"])
     return info
 
 
@@ -284,12 +284,15 @@ def absent(module, repo, name, info, deadline, result):
 
 
 class SnapshotFailed(SearchError):
-    def __init__(self, message, hint, info):
+    """The snapshot ended FAILED or PARTIAL, or is not this cluster's; changed: whether this run took it."""
+
+    def __init__(self, message, hint, info, changed=False):
         super().__init__(message, hint)
         self.info = info
+        self.changed = changed
 
     def result(self):
-        return {"snapshot": snapshot_summary(self.info)}
+        return {"snapshot": snapshot_summary(self.info), "changed": self.changed}
 
 
 def main():

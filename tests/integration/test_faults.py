@@ -9,9 +9,6 @@ The proxies (tools/stack.py): `faults.opensearch` is toxiproxy's listener in fro
 `faults.http` is nginx in front of it, where /lose-<method>/ sends that method through a second
 toxiproxy listener (`opensearch_lossy`) so its answer alone can be delayed past nginx's read
 timeout (a 504 after the node acted), and /storm-429/ and /storm-503/ are rate limits.
-
-Tests marked xfail(strict=True) show a behaviour of issue 11 that is being fixed; remove the
-mark with the fix.
 """
 
 import json
@@ -185,9 +182,6 @@ def slow_snapshot_setup(index_factory, fs_repo, **repo_settings):
 # ---------------------------------------------------------------- a. connection reset
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 11 item 7: a create whose answer was lost and is then found reports changed: false"
-)
 def test_reset_after_create_was_sent_leaves_one_snapshot(
     ansible, faults, toxiproxy, opensearch, index_factory, fs_repo
 ):
@@ -235,9 +229,6 @@ def test_answers_later_than_request_timeout_fail_cleanly_in_bounded_time(
     assert snapshots(opensearch, repo) == []
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 11 item 7: a create whose answer was lost and is then found reports changed: false"
-)
 def test_create_answer_later_than_request_timeout_leaves_one_snapshot(
     ansible, faults, toxiproxy, opensearch, index_factory, fs_repo
 ):
@@ -281,10 +272,6 @@ def test_polls_later_than_request_timeout_end_the_wait_in_bounded_time(
     assert took < 20 + 15 + 2, f"the module ran {took:.0f}s with wait_timeout 20"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 item 8: es_restore's wait is overshot by (retries+1) x request_timeout per poll",
-)
 def test_restore_polls_later_than_request_timeout_end_the_wait_in_bounded_time(
     ansible, faults, toxiproxy, opensearch, index_factory, fs_repo, restored_indices
 ):
@@ -315,7 +302,6 @@ def test_restore_polls_later_than_request_timeout_end_the_wait_in_bounded_time(
 # ---------------------------------------------------------------- c. 504 after the node acted
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11 item 7: a create answered 504 (and then found) reports changed: false")
 def test_create_answered_504_after_the_node_acted(ansible, faults, toxiproxy, opensearch, index_factory, fs_repo):
     index = index_factory(docs=10)
     repo = fs_repo()
@@ -333,10 +319,6 @@ def test_create_answered_504_after_the_node_acted(ansible, faults, toxiproxy, op
     assert result["changed"] is True, result
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 item 2(b): the DELETE's answer lost (504), its retry's 404 fails es_restore before any restore",
-)
 def test_restore_delete_answered_504_still_restores(
     ansible, faults, toxiproxy, opensearch, index_factory, fs_repo, cleanup
 ):
@@ -373,11 +355,6 @@ def test_restore_delete_answered_504_still_restores(
     assert result["changed"] is True and result["deleted"] == [index], result
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 (new finding, like item 2(b)): es_restore fails when the answer to its restore POST is lost "
-    "(504) though the node is restoring",
-)
 def test_restore_answered_504_after_the_node_acted(
     ansible, faults, toxiproxy, opensearch, index_factory, fs_repo, restored_indices
 ):
@@ -402,11 +379,6 @@ def test_restore_answered_504_after_the_node_acted(
     assert result["restored"] == [{"index": restored, "source": index, "docs": 10}], result
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 (new finding, like item 2(b)): es_snapshot state=absent fails when the DELETE's answers are "
-    "lost (504) though the snapshot is gone",
-)
 def test_snapshot_delete_answered_504_after_the_node_acted(
     ansible, faults, toxiproxy, opensearch, index_factory, fs_repo
 ):
@@ -452,9 +424,6 @@ def test_429_storm_that_ends_is_retried_with_backoff(ansible, faults, opensearch
     assert any("429" in warning for warning in result.get("warnings", [])), result  # the storm was met
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 11 (new finding): es_snapshot does not retry a create answered 429 (never processed)"
-)
 def test_429_storm_that_ends_does_not_fail_a_snapshot(ansible, faults, opensearch, index_factory, fs_repo):
     index = index_factory(docs=10)
     repo = fs_repo()
@@ -573,10 +542,6 @@ def test_s3_failing_during_snapshot_is_never_reported_success(
     assert result["snapshot"]["state"] == listed[0]["state"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 11 (new finding): a run that took a snapshot which then failed reports changed: false",
-)
 def test_snapshot_taken_then_failed_reports_changed(
     ansible, faults, toxiproxy, opensearch, index_factory, bucket, cleanup
 ):

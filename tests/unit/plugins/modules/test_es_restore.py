@@ -272,14 +272,41 @@ def test_a_refused_restore_after_close_reopens_and_says_what_was_done(server, ru
     assert writes(server) == [("POST", "orders/_close"), ("POST", RESTORE), ("POST", "orders/_open")]
 
 
-def test_a_lost_restore_answer_after_close_does_not_reopen_what_is_being_restored(server, run_module):
+def test_a_lost_restore_answer_is_reconciled_and_the_restore_waited_for(server, run_module):
+    """The restore's answer is lost (a proxy's 504), but the node restores: the closed index is
+    open again (being restored), so the module waits for it and reports it; nothing is reopened."""
     restorable(server, cluster(orders=True), cluster(orders=True))
     server.on("POST", "orders/_close", OK)
     server.on("POST", RESTORE, (504, {"message": "gateway timeout"}))
     failed, result = run_module(main, args(indices=["orders"], on_conflict="close"))
-    assert failed and result["closed"] == ["orders"] and result["reopened"] == []
-    assert result["restored"] == [{"index": "orders", "source": "orders"}]
+    assert not failed and result["changed"], result
+    assert result["closed"] == ["orders"] and result["restored"] == [{"index": "orders", "source": "orders", "docs": 3}]
     assert writes(server) == [("POST", "orders/_close"), ("POST", RESTORE)]
+
+
+@pytest.mark.parametrize(
+    "lost", [(504, "<html>gateway timeout</html>"), requests.exceptions.ReadTimeout("read timed out")]
+)
+def test_a_lost_restore_answer_for_a_restore_that_did_not_start_fails_saying_so(server, run_module, lost):
+    restorable(server, cluster(), cluster())
+    server.on("POST", RESTORE, lost)
+    failed, result = run_module(main, args(indices=["orders"], retries=0))
+    assert failed and result["restored"] == [] and "Nothing was changed" in result["msg"], result
+
+
+@pytest.mark.parametrize(
+    "unreachable",
+    [
+        requests.exceptions.ConnectionError("[Errno 111] Connection refused"),
+        (503, {"error": {"type": "cluster_manager_not_discovered_exception", "reason": "no cluster manager"}}),
+    ],
+)
+def test_the_recovery_wait_outlives_a_node_restart(server, run_module, unreachable):
+    restorable(server)
+    server.on("GET", "_cluster/health/orders", unreachable, unreachable, health("orders"))
+    failed, result = run_module(main, args(indices=["orders"], retries=0))
+    assert not failed and result["restored"] == [{"index": "orders", "source": "orders", "docs": 3}], result
+    assert "polling again until wait_timeout" in str(result["warnings"])
 
 
 def test_a_refused_restore_after_delete_says_the_index_is_in_the_snapshot(server, run_module):

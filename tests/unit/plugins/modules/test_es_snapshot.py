@@ -391,3 +391,52 @@ def test_main_fails_only_cleanly(server, run_module, repository, name, indices, 
         check_mode=check_mode,
     )
     assert not failed or (result["msg"] and "Traceback" not in result["msg"])
+
+
+def test_a_snapshot_this_run_took_that_then_failed_reports_the_change(server, run_module):
+    """The failure says what happened: this run did create a snapshot (it ended PARTIAL)."""
+    server.on("GET", PATH, MISSING, info("PARTIAL", shards={"total": 1, "failed": 1, "successful": 0}))
+    server.on("PUT", PATH, ACCEPTED)
+    failed, result = run_module(main, args())
+    assert failed and result["changed"] is True and result["snapshot"]["state"] == "PARTIAL"
+
+
+def test_an_existing_failed_snapshot_is_no_change(server, run_module):
+    server.on("GET", PATH, info("FAILED", reason="disk full"))
+    failed, result = run_module(main, args())
+    assert failed and result["changed"] is False
+
+
+@pytest.mark.parametrize("refused", [429, 503])
+def test_a_create_refused_as_too_many_or_unavailable_is_retried(server, run_module, refused):
+    """429/503 mean the create was not carried out: back off and send it again (a proxy that
+    did pass it on makes the retry answer 'already exists', which the create id settles)."""
+    server.on("GET", PATH, MISSING, MISSING, info("SUCCESS"))
+    server.on("PUT", PATH, (refused, {"error": {"type": "rejected", "reason": "slow down"}}), ACCEPTED)
+    failed, result = run_module(main, args(retries=0))
+    assert not failed and result["changed"] and len(creates(server)) == 2
+
+
+@pytest.mark.parametrize(
+    "unreachable",
+    [
+        requests.exceptions.ConnectionError("[Errno 111] Connection refused"),
+        (503, {"error": {"type": "cluster_manager_not_discovered_exception", "reason": "no cluster manager"}}),
+        (502, "<html>bad gateway</html>"),
+    ],
+)
+def test_the_wait_outlives_a_node_restart(server, run_module, unreachable):
+    """While the node restarts, polls fail; the wait goes on until wait_timeout, not just retries times."""
+    server.on("GET", PATH, MISSING, info("IN_PROGRESS"), unreachable, unreachable, unreachable, info("SUCCESS"))
+    server.on("PUT", PATH, ACCEPTED)
+    failed, result = run_module(main, args(retries=0, wait_timeout=600))
+    assert not failed and result["changed"] and result["snapshot"]["state"] == "SUCCESS", result
+    assert "polling again until wait_timeout" in str(result["warnings"]), result
+
+
+def test_a_wait_on_an_unreachable_node_ends_at_wait_timeout(server, run_module, fast_clock):
+    refused = requests.exceptions.ConnectionError("[Errno 111] Connection refused")
+    server.on("GET", PATH, MISSING, info("IN_PROGRESS"), refused)
+    server.on("PUT", PATH, ACCEPTED)
+    failed, result = run_module(main, args(retries=0, wait_timeout=120))
+    assert failed and "refused" in result["msg"] and 120 <= fast_clock[0] <= 121, (fast_clock, result["msg"])
