@@ -1,4 +1,5 @@
 import json
+import time
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
@@ -21,3 +22,13 @@ class ModuleRun:
 @pytest.fixture
 def run_module(capsys):
     return ModuleRun(capsys)
+
+
+@pytest.fixture
+def fast_clock(monkeypatch):
+    """Sleeps advance a fake clock instead of waiting; the client's clock (time.monotonic, read
+    when a Client is made) follows it. Returns [now]."""
+    now = [0.0]
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(time, "sleep", lambda s: now.__setitem__(0, now[0] + s))
+    return now

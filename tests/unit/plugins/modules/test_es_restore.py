@@ -1,7 +1,5 @@
 """es_restore main() against a fake transport replaying the server's answers."""
 
-import time
-
 import pytest
 import requests
 
@@ -23,13 +21,8 @@ REFUSED = (
 )
 
 
-@pytest.fixture(autouse=True)
-def fast_clock(monkeypatch):
-    """Sleeps advance a fake clock instead of waiting."""
-    now = [0.0]
-    monkeypatch.setattr(time, "monotonic", lambda: now[0])
-    monkeypatch.setattr(time, "sleep", lambda s: now.__setitem__(0, now[0] + s))
-    return now
+# sleeps advance a fake clock instead of waiting (conftest.py)
+pytestmark = pytest.mark.usefixtures("fast_clock")
 
 
 def args(**kw):

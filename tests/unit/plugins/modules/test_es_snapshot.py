@@ -1,7 +1,6 @@
 """es_snapshot main() against a fake transport replaying the server's answers."""
 
 import datetime
-import time
 
 import pytest
 import requests
@@ -45,13 +44,8 @@ def sent_metadata(server):
     return creates(server)[0]["body"]["metadata"]
 
 
-@pytest.fixture(autouse=True)
-def fast_clock(monkeypatch):
-    """Sleeps advance a fake clock instead of waiting."""
-    now = [0.0]
-    monkeypatch.setattr(time, "monotonic", lambda: now[0])
-    monkeypatch.setattr(time, "sleep", lambda s: now.__setitem__(0, now[0] + s))
-    return now
+# sleeps advance a fake clock instead of waiting (conftest.py)
+pytestmark = pytest.mark.usefixtures("fast_clock")
 
 
 def args(**kw):

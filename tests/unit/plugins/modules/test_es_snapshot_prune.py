@@ -3,7 +3,9 @@ import time
 import pytest
 
 from ansible_collections.searchops.snapshots.plugins.modules.es_snapshot_prune import main
-from tests.unit.plugins.modules.test_es_snapshot import fast_clock  # noqa: F401 - autouse: sleeps advance a fake clock
+
+# sleeps advance a fake clock instead of waiting (conftest.py)
+pytestmark = pytest.mark.usefixtures("fast_clock")
 
 DAY = 86400 * 1000
 ARGS = {"url": "http://localhost:9200", "repository": "nightly"}
@@ -159,7 +161,7 @@ def test_another_clusters_snapshots_are_left_alone_unless_included(server, run_m
     assert not failed and result["deleted"] == ["theirs"] and result["other_clusters"] == []
 
 
-def test_one_deadline_bounds_every_delete_and_back_off(server, run_module, fast_clock):  # noqa: F811
+def test_one_deadline_bounds_every_delete_and_back_off(server, run_module, fast_clock):
     timeouts = []
     busy = (503, {"error": {"type": "concurrent_snapshot_execution_exception", "reason": "a snapshot is running"}})
     server.on("GET", "_snapshot/nightly/*", listing((1, "SUCCESS"), *OLD))
