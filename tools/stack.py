@@ -614,7 +614,7 @@ def up():
         "faults": {
             "opensearch": f"http://{HOST}:{FAULTS_PORT}",
             "http": nginx_up(),
-            "proxies": {name: f"{HOST}:{listen}" for name, (listen, _) in toxiproxy_proxies().items()},
+            "proxies": {name: f"{HOST}:{listen}" for name, (listen, _upstream) in toxiproxy_proxies().items()},
             "http_read_timeout": FAULTS_HTTP_READ_TIMEOUT,
         },
         "region": REGION,

@@ -153,23 +153,23 @@ class Snapshots:
         attempt = 0
         while pending:
             batch = pending[:DELETE_BATCH]
+            outcome, failure = None, None
             try:
                 self.client.request("DELETE", self.path(",".join(batch)), retry=False, deadline=deadline)
-                deleted += batch
-                pending = pending[len(batch) :]
-                continue
             except HTTPError as err:
                 if err.status == 404 and err.error_type == "snapshot_missing_exception":
                     outcome = gone
                 elif err.status in LOST_STATUSES:
                     outcome = deleted
-                elif err.error_type in BUSY_TYPES or err.status in REFUSED_STATUSES:
-                    outcome = None
-                else:
+                elif err.error_type not in BUSY_TYPES and err.status not in REFUSED_STATUSES:
                     raise self._explain_missing_repository(err) from None
                 failure = err
             except ConnectionFailure as err:
                 outcome, failure = deleted, err
+            if failure is None:
+                deleted += batch
+                pending = pending[len(batch) :]
+                continue
             if outcome is not None:
                 listed = {s.get("snapshot") for s in self.list(batch, verbose=False, deadline=deadline)}
                 vanished = [name for name in batch if name not in listed]

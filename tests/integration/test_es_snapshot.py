@@ -326,13 +326,13 @@ def name_probe(opensearch, index_factory, fs_repo):
 
 
 def test_snapshot_name_rules_agree_with_the_server_on_tricky_names(opensearch, name_probe):
-    repo, _, index = name_probe
+    repo, _location, index = name_probe
     for name in TRICKY_NAMES:
         check_snapshot_name(opensearch, repo, index, name)
 
 
 def test_repository_name_rules_agree_with_the_server_on_tricky_names(opensearch, name_probe):
-    _, location, _ = name_probe
+    _repo, location, _index = name_probe
     for name in TRICKY_NAMES:
         check_repository_name(opensearch, location, name)
 
@@ -340,14 +340,14 @@ def test_repository_name_rules_agree_with_the_server_on_tricky_names(opensearch,
 @NAME_SETTINGS
 @given(name=generated_names)
 def test_snapshot_name_rules_agree_with_the_server_on_generated_names(opensearch, name_probe, name):
-    repo, _, index = name_probe
+    repo, _location, index = name_probe
     check_snapshot_name(opensearch, repo, index, name)
 
 
 @NAME_SETTINGS
 @given(name=generated_names)
 def test_repository_name_rules_agree_with_the_server_on_generated_names(opensearch, name_probe, name):
-    _, location, _ = name_probe
+    _repo, location, _index = name_probe
     check_repository_name(opensearch, location, name)
 
 

@@ -196,7 +196,7 @@ def test_reset_after_create_was_sent_leaves_one_snapshot(
     )
     reset_the_answer_to("create_snapshot_action", toxiproxy, opensearch, calls)
 
-    result, _ = run.join(RUN_BOUND)
+    result, _output = run.join(RUN_BOUND)
 
     assert_clean(result)
     assert [s["snapshot"] for s in snapshots(opensearch, repo)] == [name]
@@ -471,7 +471,7 @@ def test_node_restarted_during_snapshot_wait(ansible, faults, opensearch, index_
     wait_for(lambda: snapshot_state(opensearch, repo, name) == "IN_PROGRESS", 60, "the snapshot to start")
 
     restart_node(opensearch, index)
-    result, _ = run.join(RUN_BOUND)
+    result, _output = run.join(RUN_BOUND)
 
     assert_clean(result)
     assert docs(opensearch, index) == 100  # no index lost
@@ -492,7 +492,7 @@ def test_node_restarted_during_restore_wait(ansible, faults, opensearch, index_f
     )
 
     restart_node(opensearch, index)
-    result, _ = run.join(RUN_BOUND)
+    result, _output = run.join(RUN_BOUND)
 
     assert_clean(result)
     assert docs(opensearch, index) == 100  # the source index is untouched
@@ -546,7 +546,9 @@ def test_snapshot_taken_then_failed_reports_changed(
     ansible, faults, toxiproxy, opensearch, index_factory, bucket, cleanup
 ):
     """This run took the snapshot (it is in the repository now, PARTIAL): changed is true."""
-    _, result, listed = snapshot_with_s3_failing(ansible, faults, toxiproxy, opensearch, index_factory, bucket, cleanup)
+    _index, result, listed = snapshot_with_s3_failing(
+        ansible, faults, toxiproxy, opensearch, index_factory, bucket, cleanup
+    )
 
     assert len(listed) == 1 and result.get("failed"), (result, listed)
     assert result["changed"] is True, result
@@ -563,7 +565,7 @@ def test_playbook_killed_during_wait_then_run_again(ansible, faults, opensearch,
     wait_for(lambda: snapshot_state(opensearch, repo, name) == "IN_PROGRESS", 60, "the snapshot to start")
 
     first.kill()
-    killed, _ = first.join(60)
+    killed, _output = first.join(60)
     second = ansible(SNAPSHOT, args)
 
     assert killed is None, killed  # no result from the killed run
