@@ -40,7 +40,8 @@ RETRY_STATUSES = frozenset((429, 502, 503, 504))
 # the request cannot have reached the server.
 IDEMPOTENT = frozenset(("GET", "HEAD", "PUT", "DELETE"))
 # How requests/urllib3 word failures that happen before anything is sent.
-CONNECT_FAILURES = ("Connection refused", "Failed to resolve", "Name or service not known", "NewConnectionError")
+DNS_FAILURES = ("Failed to resolve", "Name or service not known", "nodename nor servname")
+CONNECT_FAILURES = (*DNS_FAILURES, "Connection refused", "NewConnectionError")
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 20.0
 # Environment variables read when the options leave them open (options first, then the URL, then these).
@@ -431,7 +432,7 @@ class Client:
             return ConnectionFailure(
                 f"{url} did not answer within {timeout:g}s", "Check the url, or raise request_timeout"
             )
-        if "Name or service not known" in text or "Failed to resolve" in text or "nodename nor servname" in text:
+        if any(marker in text for marker in DNS_FAILURES):
             return ConnectionFailure(f"The host name {self.host} does not resolve", "Check url")
         if "Connection refused" in text:
             return ConnectionFailure(

@@ -177,3 +177,16 @@ class FailedAfterChanges(SearchError):
 
     def result(self):
         return dict(self.cause.result(), **self.done)
+
+
+class SnapshotFailed(SearchError):
+    """A snapshot ended FAILED or PARTIAL, or is another cluster's. summary: the snapshot as modules
+    return it; changed: whether this run took it."""
+
+    def __init__(self, message, hint, summary, changed=False):
+        super().__init__(message, hint)
+        self.summary = summary
+        self.changed = changed
+
+    def result(self):
+        return {"snapshot": self.summary, "changed": self.changed}

@@ -10,12 +10,12 @@ import re
 
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import ConfigurationError
 from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import (
+    COMPLETED_STATES,
     millis,
     newest_first,
     recorded_cluster,
 )
 
-COMPLETED_STATES = ("SUCCESS", "PARTIAL", "FAILED", "INCOMPATIBLE")
 _AGE = re.compile(r"^(?P<n>\d+)\s*(?P<unit>s|m|h|d|w)$")
 _AGE_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 

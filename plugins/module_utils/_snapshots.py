@@ -27,6 +27,9 @@ _TIME_NANOS = {
 CLUSTER_UUID = "searchops.cluster_uuid"
 CLUSTER_NAME = "searchops.cluster_name"
 CREATE_ID = "searchops.create_id"
+# The states of a snapshot, as the server reports them; all but IN_PROGRESS are final.
+SNAPSHOT_STATES = ("SUCCESS", "PARTIAL", "FAILED", "IN_PROGRESS", "INCOMPATIBLE")
+COMPLETED_STATES = tuple(state for state in SNAPSHOT_STATES if state != "IN_PROGRESS")
 # Characters the server refuses in repository and snapshot names (Strings.validFileName, plus ',' and '#').
 _FORBIDDEN = set('\\/*?"<>| ,#')
 

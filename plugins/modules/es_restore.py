@@ -244,7 +244,7 @@ from ansible_collections.searchops.snapshots.plugins.module_utils._errors import
     WaitTimeout,
 )
 from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run
-from ansible_collections.searchops.snapshots.plugins.module_utils._restore import plan, replacement_problem
+from ansible_collections.searchops.snapshots.plugins.module_utils._restore import ON_CONFLICT, plan, replacement_problem
 from ansible_collections.searchops.snapshots.plugins.module_utils._snapshot_api import (
     BUSY_TYPES,
     LOST_STATUSES,
@@ -539,7 +539,7 @@ def main():
             include_global_state=dict(type="bool", default=False),
             include_aliases=dict(type="bool", default=True),
             partial=dict(type="bool", default=False),
-            on_conflict=dict(type="str", default="skip", choices=["skip", "fail", "close", "delete"]),
+            on_conflict=dict(type="str", default="skip", choices=list(ON_CONFLICT)),
             wait=dict(type="bool", default=True),
             wait_timeout=dict(type="int", default=3600),
         ),

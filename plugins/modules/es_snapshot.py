@@ -175,7 +175,10 @@ import datetime
 import uuid
 
 from ansible_collections.searchops.snapshots.plugins.module_utils._datemath import resolve
-from ansible_collections.searchops.snapshots.plugins.module_utils._errors import ConfigurationError, SearchError
+from ansible_collections.searchops.snapshots.plugins.module_utils._errors import (
+    ConfigurationError,
+    SnapshotFailed,
+)
 from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run
 from ansible_collections.searchops.snapshots.plugins.module_utils._snapshot_api import Snapshots, cluster_identity
 from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import (
@@ -247,7 +250,7 @@ def present(module, repo, name, info, deadline, result, cluster):
         failure = snapshot_failure(info, params["partial"])
         if failure:
             hint = "Delete it (state: absent) before taking it again" if not result["changed"] else None
-            raise SnapshotFailed(failure, hint, info, changed=result["changed"])
+            raise SnapshotFailed(failure, hint, snapshot_summary(info), changed=result["changed"])
     return info
 
 
@@ -259,7 +262,7 @@ def check_owner(module, info, cluster):
             foreign,
             "Two clusters write to this repository, which corrupts it: give each cluster a repository of its own "
             "(its own base_path) or register it readonly on all but one, or choose another snapshot name",
-            info,
+            snapshot_summary(info),
         )
     if recorded_cluster(info) is None:
         module.warn(
@@ -281,18 +284,6 @@ def absent(module, repo, name, info, deadline, result):
         result.update(changed=False)
         result.pop("request")
     return None
-
-
-class SnapshotFailed(SearchError):
-    """The snapshot ended FAILED or PARTIAL, or is not this cluster's; changed: whether this run took it."""
-
-    def __init__(self, message, hint, info, changed=False):
-        super().__init__(message, hint)
-        self.info = info
-        self.changed = changed
-
-    def result(self):
-        return {"snapshot": snapshot_summary(self.info), "changed": self.changed}
 
 
 def main():

@@ -97,7 +97,11 @@ in_progress:
 from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run
 from ansible_collections.searchops.snapshots.plugins.module_utils._secrets import mask_repository
 from ansible_collections.searchops.snapshots.plugins.module_utils._snapshot_api import Snapshots
-from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import newest_first, snapshot_summary
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import (
+    SNAPSHOT_STATES,
+    newest_first,
+    snapshot_summary,
+)
 
 
 def gather(module, client):
@@ -124,9 +128,7 @@ def main():
         dict(
             repository=dict(type="str"),
             snapshots=dict(type="list", elements="str", default=["*"]),
-            states=dict(
-                type="list", elements="str", choices=["SUCCESS", "PARTIAL", "FAILED", "IN_PROGRESS", "INCOMPATIBLE"]
-            ),
+            states=dict(type="list", elements="str", choices=list(SNAPSHOT_STATES)),
             verbose=dict(type="bool", default=False),
         ),
         supports_check_mode=True,

@@ -148,13 +148,9 @@ diff:
 import time
 
 from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run
-from ansible_collections.searchops.snapshots.plugins.module_utils._prune import (
-    COMPLETED_STATES,
-    parse_age,
-    plan,
-)
+from ansible_collections.searchops.snapshots.plugins.module_utils._prune import parse_age, plan
 from ansible_collections.searchops.snapshots.plugins.module_utils._snapshot_api import Snapshots, cluster_identity
-from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import CLUSTER_UUID
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import CLUSTER_UUID, COMPLETED_STATES
 
 
 def prune(module, client):
