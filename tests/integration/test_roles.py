@@ -172,3 +172,21 @@ def test_check_mode_on_an_empty_account_changes_nothing(ansible, admin, aws_name
         aws_clients["iam"].get_role(RoleName=role)
     policies = aws_clients["iam"].list_policies(Scope="Local")["Policies"]
     assert f"{role}-s3" not in [p["PolicyName"] for p in policies]
+
+
+@pytest.mark.parametrize(
+    "role, missing",
+    [
+        ("snapshot_bucket", ["snapshot_bucket_name"]),
+        ("snapshot_iam", ["snapshot_iam_bucket"]),
+        ("snapshot_repository", ["snapshot_repository_name", "snapshot_repository_bucket"]),
+    ],
+)
+def test_a_role_called_without_its_required_variables_fails_before_any_task(ansible, role, missing):
+    """meta/argument_specs.yml checks the variables before any task: required ones have no
+    default that would satisfy it (issue 12, item 6)."""
+    results = ansible.play([{"ansible.builtin.include_role": {"name": f"searchops.snapshots.{role}"}}])
+    failed = [r for r in results if r.get("failed")]
+    assert failed and "argument" in failed[0]["msg"], results
+    assert all(name in failed[0]["msg"] for name in missing), failed[0]["msg"]
+    assert not any(str(r.get("action", "")).startswith(("amazon.aws", "community.aws", "searchops")) for r in results)
