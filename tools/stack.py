@@ -77,6 +77,8 @@ FAULTS_HTTP_READ_TIMEOUT = 3
 LOSABLE_METHODS = ("PUT", "POST", "DELETE")
 # /storm-<status>/...: nginx's request rate limit, the requests over it answered with status
 STORMS = {429: "20r/m", 503: "1r/m"}
+# nginx's folders for temporary files (kept under .stack, not /var/lib/nginx)
+NGINX_TEMP_KINDS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
 
 
 class StackError(Exception):
@@ -101,6 +103,14 @@ def http_get(url, timeout=5.0):
         return err.code, err.read().decode()
     except (urllib.error.URLError, OSError) as err:
         return None, str(getattr(err, "reason", err))
+
+
+def http_send(method, url, body=None, timeout=60.0):
+    """Send method to url with an optional JSON body; raises urllib's errors."""
+    data = None if body is None else json.dumps(body).encode()
+    headers = {} if body is None else {"Content-Type": "application/json"}
+    with urllib.request.urlopen(urllib.request.Request(url, data, headers, method=method), timeout=timeout):
+        pass
 
 
 # ---------------------------------------------------------------- downloads
@@ -349,9 +359,7 @@ def forget_s3_repositories(url):
     status, body = http_get(f"{url}/_snapshot")
     stale = [name for name, repo in json.loads(body).items() if repo.get("type") == "s3"] if status == 200 else []
     for name in stale:
-        request = urllib.request.Request(f"{url}/_snapshot/{name}", method="DELETE")
-        with urllib.request.urlopen(request, timeout=60):
-            pass
+        http_send("DELETE", f"{url}/_snapshot/{name}")
     if stale:
         log(f"moto started empty: unregistered the node's S3 repositories {', '.join(stale)}")
 
@@ -511,15 +519,8 @@ def toxiproxy_up():
         {"name": name, "listen": f"{HOST}:{listen}", "upstream": f"{HOST}:{upstream}", "enabled": True}
         for name, (listen, upstream) in toxiproxy_proxies().items()
     ]
-    request = urllib.request.Request(
-        f"{api}/populate",
-        data=json.dumps(proxies).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
     try:
-        with urllib.request.urlopen(request, timeout=10):
-            pass
+        http_send("POST", f"{api}/populate", proxies, timeout=10)
     except (urllib.error.URLError, OSError) as err:
         raise StackError(f"toxiproxy refused its proxies: {err}\n{tail('toxiproxy')}") from None
     return api
@@ -536,9 +537,7 @@ def nginx_config():
     /storm-503/...     -> at most one request a minute, the others answered 503 (one that does not)
     """
     home = STATE / "nginx"
-    temp = "".join(
-        f"  {kind}_temp_path {home / 'tmp' / kind};\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
+    temp = "".join(f"  {kind}_temp_path {home / 'tmp' / kind};\n" for kind in NGINX_TEMP_KINDS)
     maps = "".join(f"  map $request_method $lose_{m.lower()} {{ {m} lossy; default node; }}\n" for m in LOSABLE_METHODS)
     locations = "".join(
         f"    location /lose-{m.lower()}/ {{ rewrite ^/lose-{m.lower()}(/.*)$ $1 break; proxy_pass http://$lose_{m.lower()}; }}\n"
@@ -590,7 +589,7 @@ def nginx_up():
         binary = shutil.which("nginx") or "/usr/sbin/nginx"
         if not Path(binary).exists():
             raise StackError("nginx not found: run tools/system-deps.sh (Debian: apt-get install nginx)")
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
+        for kind in NGINX_TEMP_KINDS:
             (home / "tmp" / kind).mkdir(parents=True, exist_ok=True)
         (LOGS / "nginx").mkdir(parents=True, exist_ok=True)
         conf.write_text(text)

@@ -465,7 +465,8 @@ def _kind(response):
         return "empty"
     if isinstance(response.body, str):
         return (response.headers.get("Content-Type") or "text").split(";")[0]
-    return f"a JSON {type(response.body).__name__}".replace(" list", " array").replace(" str", " string")
+    # a JSON string is decoded as text above: what is left is a list, number, boolean or null
+    return f"a JSON {type(response.body).__name__}".replace(" list", " array")
 
 
 def _short(text, limit=300):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import ConfigurationError
+from ansible_collections.searchops.snapshots.plugins.module_utils._secrets import without_secret_settings
 
 _SIZE = re.compile(r"^(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>b|kb|mb|gb|tb|pb)$")
 _TIME = re.compile(r"^(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>nanos|micros|ms|s|m|h|d)$")
@@ -83,12 +84,15 @@ def normalize_settings(settings):
 
 
 def repository_differs(desired, current):
-    """True when the repository must be (re-)registered to match desired {type, settings}."""
+    """True when the repository must be (re-)registered to match desired {type, settings}.
+    Secret settings (access_key, secret_key, ...) are left out: servers do not show them."""
     if current is None:
         return True
     if desired["type"] != current.get("type"):
         return True
-    return normalize_settings(desired.get("settings")) != normalize_settings(current.get("settings"))
+    return normalize_settings(without_secret_settings(desired.get("settings"))) != normalize_settings(
+        without_secret_settings(current.get("settings"))
+    )
 
 
 def _check_file_name(kind, name):

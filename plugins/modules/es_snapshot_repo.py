@@ -144,7 +144,6 @@ from ansible_collections.searchops.snapshots.plugins.module_utils._module import
 from ansible_collections.searchops.snapshots.plugins.module_utils._secrets import (
     mask_repository,
     secret_setting_values,
-    without_secret_settings,
 )
 from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import (
     repository_differs,
@@ -177,13 +176,6 @@ class Repository:
         return self.client.request("POST", f"{self.path}/_verify", retry=True).body.get("nodes", {})
 
 
-def comparable(definition):
-    """A definition without its secret settings (servers hide them on GET)."""
-    if not isinstance(definition, dict):
-        return definition
-    return dict(definition, settings=without_secret_settings(definition.get("settings")))
-
-
 def ensure(module, client):
     params = module.params
     hide(module, *secret_setting_values(params["settings"]))
@@ -201,7 +193,7 @@ def ensure(module, client):
     else:
         desired = {"type": params["type"], "settings": params["settings"]}
         after = before
-        if repository_differs(comparable(desired), comparable(before)):
+        if repository_differs(desired, before):
             result.update(
                 changed=True,
                 request={
