@@ -6,7 +6,7 @@ from __future__ import annotations
 
 class ModuleDocFragment:
     # Options every module shares; the matching argument spec is
-    # plugins/module_utils/_client.py:connection_argument_spec(). Keep both in step.
+    # plugins/module_utils/_module.py:connection_argument_spec(). Keep both in step.
     DOCUMENTATION = r"""
 options:
   url:

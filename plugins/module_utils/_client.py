@@ -11,13 +11,11 @@ from __future__ import annotations
 import json
 import math
 import os
-import random
-import time
 from urllib.parse import quote, urlsplit
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.searchops.snapshots.plugins.module_utils import _sigv4
+from ansible_collections.searchops.snapshots.plugins.module_utils import _sigv4, _wait
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import (
     ConfigurationError,
     ConnectionFailure,
@@ -42,8 +40,13 @@ IDEMPOTENT = frozenset(("GET", "HEAD", "PUT", "DELETE"))
 # How requests/urllib3 word failures that happen before anything is sent.
 DNS_FAILURES = ("Failed to resolve", "Name or service not known", "nodename nor servname")
 CONNECT_FAILURES = (*DNS_FAILURES, "Connection refused", "NewConnectionError")
-BACKOFF_BASE = 0.5
-BACKOFF_CAP = 20.0
+# The defaults of the connection options request_timeout and retries (_module.CONNECTION_SPEC).
+REQUEST_TIMEOUT = 60.0
+RETRIES = 5
+# Characters of names (index or snapshot names, comma-separated) in one request's URL: the
+# servers' default http.max_initial_line_length is 4 KiB, which holds the method, the rest of the
+# path and the query too.
+NAMES_PER_URL = 3000
 # Environment variables read when the options leave them open (options first, then the URL, then these).
 ENV_REGION = ("AWS_REGION", "AWS_DEFAULT_REGION")
 ENV_ACCESS_KEY = ("AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY")
@@ -58,30 +61,6 @@ USED_BY = {
     "api_key": ("api_key",),
     "aws_sigv4": ("access_key", "secret_key", "session_token", "profile"),
 }
-
-
-def connection_argument_spec():
-    """Argument spec of plugins/doc_fragments/connection.py (keep both in step)."""
-    return dict(
-        url=dict(type="str", required=True, aliases=["host"]),
-        auth_type=dict(type="str", default="auto", choices=["auto", "none", "basic", "api_key", "aws_sigv4"]),
-        username=dict(type="str"),
-        password=dict(type="str", no_log=True),
-        api_key=dict(type="str", no_log=True),
-        region=dict(type="str", aliases=["aws_region"]),
-        aws_service=dict(type="str", choices=["es", "aoss"]),
-        # the environment is read in code (see aws_credential_options), after the options and the URL
-        access_key=dict(type="str", aliases=["aws_access_key_id", "aws_access_key"], no_log=False),
-        secret_key=dict(type="str", aliases=["aws_secret_access_key", "aws_secret_key"], no_log=True),
-        session_token=dict(type="str", aliases=["aws_session_token"], no_log=True),
-        profile=dict(type="str", aliases=["aws_profile"]),
-        validate_certs=dict(type="bool", default=True),
-        ca_path=dict(type="path"),
-        client_cert=dict(type="path"),
-        client_key=dict(type="path"),
-        request_timeout=dict(type="float", default=60),
-        retries=dict(type="int", default=5),
-    )
 
 
 def normalize_url(url):
@@ -213,10 +192,18 @@ def quote_path(*segments):
     return "/".join(quote(str(s), safe=",*") for s in segments)
 
 
-def backoff_delay(attempt, base=BACKOFF_BASE, cap=BACKOFF_CAP, rand=random.random):
-    """Jittered exponential backoff ("equal jitter"): half fixed, half random, capped."""
-    ceiling = min(cap, base * (2**attempt))
-    return ceiling / 2 + rand() * ceiling / 2
+def batches(names, limit=NAMES_PER_URL):
+    """names in consecutive groups whose comma-joined, percent-encoded form fits limit characters
+    (a name longer than that goes alone)."""
+    groups, group, size = [], [], 0
+    for name in names:
+        length = len(quote_path(name)) + 1
+        if group and size + length > limit:
+            groups.append(group)
+            group, size = [], 0
+        group.append(name)
+        size += length
+    return groups + [group] if group else groups
 
 
 class Response:
@@ -227,9 +214,10 @@ class Response:
 
 
 class Client:
-    def __init__(self, params, warn=None, sleep=None, clock=None, secrets=None):
+    def __init__(self, params, warn=None, clock=None, secrets=None):
         """secrets: a set of texts to mask in every error text (_module.run passes the module's
-        no_log_values); the client adds the forms of the secrets it reads from the environment."""
+        no_log_values); the client adds the forms of the secrets it reads from the environment.
+        clock: the _wait.Clock of every deadline, retry and wait of the run (default_clock())."""
         if not HAS_REQUESTS:
             raise ConfigurationError(missing_required_lib("requests"))
         self.secrets = set() if secrets is None else secrets
@@ -238,16 +226,15 @@ class Client:
         self.auth_type = select_auth(params, self.host)
         self.is_aws = self.auth_type == "aws_sigv4" or _sigv4.aws_endpoint(self.host) is not None
         self.timeout = params.get("request_timeout")
-        self.timeout = 60 if self.timeout is None else self.timeout
+        self.timeout = REQUEST_TIMEOUT if self.timeout is None else self.timeout
         if math.isnan(self.timeout) or self.timeout <= 0:
             raise ConfigurationError(f"request_timeout must be more than 0 seconds, not {self.timeout:g}")
-        self.retries = 5 if params.get("retries") is None else params["retries"]
+        self.retries = RETRIES if params.get("retries") is None else params["retries"]
         if self.retries < 0:
             raise ConfigurationError(f"retries must be 0 or more, not {self.retries}")
         self.warn = warn or (lambda msg: None)
-        # one clock for the request deadlines and the waits built on them (tests inject a fake one)
-        self.sleep = sleep or time.sleep
-        self.clock = clock or time.monotonic
+        # one clock for the request deadlines and the waits built on them
+        self.clock = clock or _wait.default_clock()
         self.region = self.service = None
         self.session = requests.Session()
         # requests' environment merge would let REQUESTS_CA_BUNDLE beat ca_path and validate_certs,
@@ -322,7 +309,7 @@ class Client:
         body: sent as JSON, or as-is when it is a str (with content_type, default JSON).
         retry: None retries idempotent methods on RETRY_STATUSES and connection errors; False
         retries only failures to connect (the request never left); True retries like idempotent.
-        deadline: a value of the client's clock (time.monotonic) that the request and all its
+        deadline: a value of the client's clock (clock.now()) that the request and all its
         retries end by: each attempt's timeout is cut to the time left, no retry waits past it,
         and WaitTimeout is raised when it has passed.
         any_body: accept any answer (text, JSON list, nothing); by default a successful answer must be a
@@ -351,13 +338,13 @@ class Client:
                     and (may_repeat or never_sent(err))
                     and not isinstance(err, requests.exceptions.SSLError)
                 ):
-                    attempt = self._wait(attempt, f"{method} {url}: {failure.message}", deadline)
+                    attempt = self._back_off(attempt, f"{method} {url}: {failure.message}", deadline)
                     continue
                 if deadline is not None and isinstance(err, requests.exceptions.Timeout):
                     self._time_left(deadline, f"{method} {url}")
                 raise failure from None
             if raw.status_code in RETRY_STATUSES and may_repeat and attempt < self.retries:
-                attempt = self._wait(attempt, f"{method} {url} returned HTTP {raw.status_code}", deadline, raw)
+                attempt = self._back_off(attempt, f"{method} {url} returned HTTP {raw.status_code}", deadline, raw)
                 continue
             break
         response = Response(raw.status_code, _decode(raw), raw.headers)
@@ -397,27 +384,15 @@ class Client:
         """The timeout for the next attempt: request_timeout, cut to what is left before deadline."""
         if deadline is None:
             return self.timeout
-        left = deadline - self.clock()
+        left = deadline - self.clock.now()
         if left <= 0:
-            raise WaitTimeout(
-                f"{what} did not succeed within the time left (wait_timeout)",
-                "Raise wait_timeout, or check the cluster's health",
-            )
+            raise WaitTimeout(f"{what} did not succeed within the time left (wait_timeout)", _wait.NO_TIME_LEFT)
         return min(self.timeout, left)
 
-    def _wait(self, attempt, what, deadline, raw=None):
-        delay = backoff_delay(attempt)
+    def _back_off(self, attempt, what, deadline, raw=None):
         retry_after = raw.headers.get("Retry-After") if raw is not None else None
-        if retry_after and retry_after.isdigit():
-            delay = min(BACKOFF_CAP, max(delay, float(retry_after)))
-        if deadline is not None and self.clock() + delay >= deadline:
-            raise WaitTimeout(
-                f"{what}; no time left for a retry within wait_timeout",
-                "Raise wait_timeout, or check the cluster's health",
-            )
-        self.warn(f"{what}; retry {attempt + 1} of {self.retries} in {delay:.1f}s")
-        self.sleep(delay)
-        return attempt + 1
+        at_least = float(retry_after) if retry_after and retry_after.isdigit() else 0.0
+        return self.clock.back_off(attempt, deadline, what, self.warn, limit=self.retries, at_least=at_least)
 
     def _connection_failure(self, err, url, timeout):
         # masked before _short: an error text may hold a header value (requests quotes invalid ones)

@@ -61,6 +61,26 @@ class HTTPError(SearchError):
         return {"status": self.status, "error": {"type": self.error_type, "reason": self.reason}}
 
 
+# Answers after which a request may have been carried out all the same (its answer was lost).
+LOST_STATUSES = frozenset((502, 504))
+# Answers that mean "not carried out; try again shortly".
+REFUSED_STATUSES = frozenset((429, 503))
+# Answers a wait polls through (a node restarting behind a proxy, or not elected yet).
+TRANSIENT_STATUSES = frozenset((502, 503, 504))
+
+
+def transient(err):
+    """Whether a wait outlives err: nothing answered, or the node or a proxy in front of it is
+    unavailable for now (a node restarting: refused connections, 502/503/504)."""
+    return isinstance(err, ConnectionFailure) or (isinstance(err, HTTPError) and err.status in TRANSIENT_STATUSES)
+
+
+def lost(err):
+    """Whether the request that failed with err may have been carried out: its answer did not come
+    back (a dropped connection, or a proxy's 502/504)."""
+    return isinstance(err, ConnectionFailure) or (isinstance(err, HTTPError) and err.status in LOST_STATUSES)
+
+
 def parse_error(body):
     """(type, reason) as text from an OpenSearch/Elasticsearch or AWS error body (any JSON, or text)."""
     error_type, reason = _parse_error(body)

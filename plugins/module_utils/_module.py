@@ -9,14 +9,40 @@ from __future__ import annotations
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.searchops.snapshots.plugins.module_utils._client import (
+    REQUEST_TIMEOUT,
+    RETRIES,
     Client,
-    connection_argument_spec,
     environment_secrets,
 )
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import SearchError
 from ansible_collections.searchops.snapshots.plugins.module_utils._secrets import mask, secret_forms
 
 UNEXPECTED = "Unexpected error"
+
+
+def connection_argument_spec():
+    """The options every module takes; documented in plugins/doc_fragments/connection.py (keep
+    both in step). The environment (AWS_*, REQUESTS_CA_BUNDLE, ...) is read by the client, after
+    the options and the URL."""
+    return dict(
+        url=dict(type="str", required=True, aliases=["host"]),
+        auth_type=dict(type="str", default="auto", choices=["auto", "none", "basic", "api_key", "aws_sigv4"]),
+        username=dict(type="str"),
+        password=dict(type="str", no_log=True),
+        api_key=dict(type="str", no_log=True),
+        region=dict(type="str", aliases=["aws_region"]),
+        aws_service=dict(type="str", choices=["es", "aoss"]),
+        access_key=dict(type="str", aliases=["aws_access_key_id", "aws_access_key"], no_log=False),
+        secret_key=dict(type="str", aliases=["aws_secret_access_key", "aws_secret_key"], no_log=True),
+        session_token=dict(type="str", aliases=["aws_session_token"], no_log=True),
+        profile=dict(type="str", aliases=["aws_profile"]),
+        validate_certs=dict(type="bool", default=True),
+        ca_path=dict(type="path"),
+        client_cert=dict(type="path"),
+        client_key=dict(type="path"),
+        request_timeout=dict(type="float", default=REQUEST_TIMEOUT),
+        retries=dict(type="int", default=RETRIES),
+    )
 
 
 def build_module(argument_spec, **kwargs):

@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """Keeping secrets out of output: the forms a secret takes in error texts, masking text,
-checking that a secret can be sent at all, and secret repository settings. Pure functions."""
+checking that a secret can be sent at all. Pure functions (secret repository settings are
+handled in _repositories)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,6 @@ MASK = "********"
 # what a header value may hold as it is: visible ASCII, no spaces (API keys and AWS tokens are base64)
 _HEADER_SAFE = re.compile(r"[!-~]+\Z")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# repository settings whose value is a credential (older Elasticsearch s3 repositories took keys inline;
-# azure/gcs names for completeness); matched on the last segment of a dotted or nested key
-SECRET_SETTINGS = frozenset(("access_key", "secret_key", "session_token", "sas_token", "account_key"))
 
 
 def _escape(text, quote_char, as_ascii=False):
@@ -76,57 +74,3 @@ def check_secret(name, value, header=False):
             f"{name} contains a space or a non-ASCII character, which an HTTP header cannot carry",
             "Check the value (API keys and AWS keys and tokens are plain ASCII without spaces)",
         )
-
-
-def _flat(settings, prefix=""):
-    for key, value in (settings or {}).items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            yield from _flat(value, f"{name}.")
-        else:
-            yield name, value
-
-
-def is_secret_setting(name):
-    return str(name).rsplit(".", 1)[-1] in SECRET_SETTINGS
-
-
-def secret_setting_values(settings):
-    """The string values of secret settings (nested or dotted keys)."""
-    if not isinstance(settings, dict):
-        return []
-    return [str(value) for name, value in _flat(settings) if is_secret_setting(name) and value not in (None, "")]
-
-
-def without_secret_settings(settings):
-    """settings without the secret ones (servers hide them on GET, so they cannot be compared)."""
-    if not isinstance(settings, dict):
-        return settings
-    kept = {}
-    for key, value in settings.items():
-        if isinstance(value, dict):
-            inner = without_secret_settings(value)
-            if inner or not value:  # a group that held only secrets goes with them
-                kept[key] = inner
-        elif not is_secret_setting(key):
-            kept[key] = value
-    return kept
-
-
-def mask_secret_settings(settings):
-    """settings with the value of every secret setting replaced by MASK."""
-    if not isinstance(settings, dict):
-        return settings
-    return {
-        key: mask_secret_settings(value)
-        if isinstance(value, dict)
-        else (MASK if is_secret_setting(key) and value not in (None, "") else value)
-        for key, value in settings.items()
-    }
-
-
-def mask_repository(definition):
-    """A repository definition ({"type", "settings"}) with its secret settings masked."""
-    if not isinstance(definition, dict) or not isinstance(definition.get("settings"), dict):
-        return definition
-    return dict(definition, settings=mask_secret_settings(definition["settings"]))

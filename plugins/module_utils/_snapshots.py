@@ -1,28 +1,26 @@
 # Copyright: searchops.snapshots contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Pure helpers: normalisation, comparison and validation. No I/O; unit tests reach all of it."""
+"""Snapshots: their states, names and metadata, what modules return about them (pure), and the
+REST resource of one repository's snapshots (Snapshots), with the waiting and retrying that
+taking and deleting snapshots need."""
 
 from __future__ import annotations
 
-import re
+from ansible_collections.searchops.snapshots.plugins.module_utils._client import batches, quote_path
+from ansible_collections.searchops.snapshots.plugins.module_utils._errors import (
+    REFUSED_STATUSES,
+    ConfigurationError,
+    HTTPError,
+    SearchError,
+    WaitTimeout,
+    lost,
+)
+from ansible_collections.searchops.snapshots.plugins.module_utils._repositories import (
+    check_file_name,
+    validate_repository_name,
+)
 
-from ansible_collections.searchops.snapshots.plugins.module_utils._errors import ConfigurationError
-from ansible_collections.searchops.snapshots.plugins.module_utils._secrets import without_secret_settings
-
-_SIZE = re.compile(r"^(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>b|kb|mb|gb|tb|pb)$")
-_TIME = re.compile(r"^(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>nanos|micros|ms|s|m|h|d)$")
-_NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
-_SIZE_FACTOR = {"b": 1, "kb": 1 << 10, "mb": 1 << 20, "gb": 1 << 30, "tb": 1 << 40, "pb": 1 << 50}
-_TIME_NANOS = {
-    "nanos": 1,
-    "micros": 10**3,
-    "ms": 10**6,
-    "s": 10**9,
-    "m": 60 * 10**9,
-    "h": 3600 * 10**9,
-    "d": 86400 * 10**9,
-}
 # Metadata keys es_snapshot adds to every snapshot it takes: the cluster that took it, and an id
 # of the create request that tells this run's snapshot from a same-named one taken meanwhile.
 CLUSTER_UUID = "searchops.cluster_uuid"
@@ -31,96 +29,6 @@ CREATE_ID = "searchops.create_id"
 # The states of a snapshot, as the server reports them; all but IN_PROGRESS are final.
 SNAPSHOT_STATES = ("SUCCESS", "PARTIAL", "FAILED", "IN_PROGRESS", "INCOMPATIBLE")
 COMPLETED_STATES = tuple(state for state in SNAPSHOT_STATES if state != "IN_PROGRESS")
-# Characters the server refuses in repository and snapshot names (Strings.validFileName, plus ',' and '#').
-_FORBIDDEN = set('\\/*?"<>| ,#')
-
-
-def _number(text):
-    value = float(text)
-    return str(int(value)) if value.is_integer() else repr(value)
-
-
-def normalize_value(value):
-    """One spelling per meaning: true/"true", 5/"5", "1gb"/"1024mb", "60s"/"1m" compare equal."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return _number(value)
-    if isinstance(value, (list, tuple)):
-        return [normalize_value(v) for v in value]
-    if isinstance(value, dict):
-        return {k: normalize_value(v) for k, v in flatten(value).items()}
-    if not isinstance(value, str):
-        return value
-    text = value.strip()
-    lowered = text.lower()
-    if lowered in ("true", "false"):
-        return lowered
-    if _NUMBER.match(text):
-        return _number(text)
-    match = _SIZE.match(lowered)
-    if match:
-        return f"{int(float(match['n']) * _SIZE_FACTOR[match['unit']])}b"
-    match = _TIME.match(lowered)
-    if match:
-        return f"{int(float(match['n']) * _TIME_NANOS[match['unit']])}nanos"
-    return text
-
-
-def flatten(settings, prefix=""):
-    """Nested settings as the server keeps them: {"a": {"b": 1}} -> {"a.b": 1}."""
-    flat = {}
-    for key, value in (settings or {}).items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(flatten(value, f"{name}."))
-        else:
-            flat[name] = value
-    return flat
-
-
-def normalize_settings(settings):
-    return {key: normalize_value(value) for key, value in flatten(settings).items() if value is not None}
-
-
-def repository_differs(desired, current):
-    """True when the repository must be (re-)registered to match desired {type, settings}.
-    Secret settings (access_key, secret_key, ...) are left out: servers do not show them."""
-    if current is None:
-        return True
-    if desired["type"] != current.get("type"):
-        return True
-    return normalize_settings(without_secret_settings(desired.get("settings"))) != normalize_settings(
-        without_secret_settings(current.get("settings"))
-    )
-
-
-def _check_file_name(kind, name):
-    """Rules the server applies to repository and snapshot names alike, and two of ours: `.` and
-    `..` (which the server accepts) would be resolved away as URL path segments by the HTTP client
-    (`_snapshot/repo/..` is sent as `_snapshot/`); and a leading `_`, which OpenSearch refuses for
-    snapshots but takes for repositories, where `_all`, `_status` and `_current` are API words."""
-    if name in (".", ".."):
-        raise ConfigurationError(
-            f"{kind} name {name!r} is not allowed: as a URL path segment it would address another resource"
-        )
-    if name.startswith("_"):
-        raise ConfigurationError(f"{kind} name {name!r} must not start with '_'")
-    bad = sorted(set(name) & _FORBIDDEN)
-    if bad:
-        raise ConfigurationError(f"{kind} name {name!r} must not contain {' '.join(repr(c) for c in bad)}")
-
-
-def validate_repository_name(name, on_aws):
-    if not name or name != name.strip():
-        raise ConfigurationError(f"Repository name {name!r} must not be empty or start or end with spaces")
-    _check_file_name("Repository", name)
-    if on_aws and name.startswith("cs-"):
-        raise ConfigurationError(
-            f"Repository name {name!r} is reserved on Amazon OpenSearch Service (names starting with 'cs-' "
-            "belong to its automated snapshots)",
-            "Choose a name that does not start with 'cs-'",
-        )
 
 
 def validate_snapshot_name(name):
@@ -129,7 +37,7 @@ def validate_snapshot_name(name):
         raise ConfigurationError("Snapshot name must not be empty")
     if name != name.lower():
         raise ConfigurationError(f"Snapshot name {name!r} must be lowercase")
-    _check_file_name("Snapshot", name)
+    check_file_name("Snapshot", name)
 
 
 def _metadata(info):
@@ -209,7 +117,182 @@ def newest_first(snapshot):
     return (millis(snapshot, "start_time_in_millis"), millis(snapshot, "end_time_in_millis"))
 
 
-def poll_interval(elapsed, first=0.2, cap=10.0):
-    """Seconds to wait before the next status check: short at first (a small snapshot ends in
-    well under a second), then a tenth of the time already waited, capped."""
-    return min(cap, max(first, elapsed / 10))
+# Answers to a create that mean "a snapshot of that name exists" (OpenSearch and Elasticsearch 7;
+# Elasticsearch 8).
+EXISTS_TYPES = frozenset(("invalid_snapshot_name_exception", "snapshot_name_already_in_use_exception"))
+# Answers that mean "another snapshot operation is in the way; try again shortly".
+BUSY_TYPES = frozenset(("concurrent_snapshot_execution_exception", "snapshot_in_progress_exception"))
+
+
+def refused(err):
+    """Whether err means "not carried out, try again shortly": another snapshot operation is in
+    the way, or the server sheds load (429, 503)."""
+    return isinstance(err, HTTPError) and (err.error_type in BUSY_TYPES or err.status in REFUSED_STATUSES)
+
+
+def running(client):
+    """The snapshots running now in every repository, with per-shard progress."""
+    return _running(client, quote_path("_snapshot", "_status"))
+
+
+def _running(client, path):
+    snapshots = client.request("GET", path).body.get("snapshots") or []
+    if not isinstance(snapshots, list):
+        raise client.unexpected_answer("GET", path, "the answer is not a list of snapshots")
+    return snapshots
+
+
+class Snapshots:
+    """The snapshots of one repository: _snapshot/<repository>/<snapshot>[/_restore|/_status]."""
+
+    def __init__(self, client, name):
+        # reading is allowed from any name the server allows (cs-automated on AWS too); only
+        # es_snapshot_repo applies the rules for registering one
+        validate_repository_name(name, on_aws=False)
+        self.client = client
+        self.name = name
+        self.clock = client.clock
+
+    def path(self, *parts):
+        return quote_path("_snapshot", self.name, *parts)
+
+    def get(self, snapshot, deadline=None):
+        """The snapshot's info, or None when it does not exist."""
+        try:
+            response = self.client.request("GET", self.path(snapshot), deadline=deadline)
+        except HTTPError as err:
+            if err.status == 404 and err.error_type == "snapshot_missing_exception":
+                return None
+            raise self._explain_missing_repository(err) from None
+        snapshots = self._snapshots(response, snapshot)
+        return snapshots[0] if snapshots else None
+
+    def list(self, patterns, verbose, deadline=None):
+        query = {"verbose": str(bool(verbose)).lower(), "ignore_unavailable": "true"}
+        try:
+            response = self.client.request("GET", self.path(",".join(patterns)), query=query, deadline=deadline)
+        except HTTPError as err:
+            raise self._explain_missing_repository(err) from None
+        return self._snapshots(response, ",".join(patterns))
+
+    def running(self):
+        """The repository's snapshots running now, with per-shard progress."""
+        try:
+            return _running(self.client, self.path("_status"))
+        except HTTPError as err:
+            raise self._explain_missing_repository(err) from None
+
+    def _snapshots(self, response, names):
+        """The answer's list of snapshot objects; anything else is not the snapshot API answering."""
+        snapshots = response.body.get("snapshots") or []
+        if not isinstance(snapshots, list) or not all(isinstance(s, dict) and "snapshot" in s for s in snapshots):
+            raise self.client.unexpected_answer("GET", self.path(names), "the answer is not a list of snapshots")
+        return snapshots
+
+    def _explain_missing_repository(self, err):
+        if getattr(err, "error_type", None) == "repository_missing_exception":
+            err.hint = f"Register the repository {self.name!r} first (searchops.snapshots.es_snapshot_repo)"
+        return err
+
+    def create(self, snapshot, body, deadline):
+        """Start a snapshot; True when this call created it, False when it already existed.
+
+        Retries while another snapshot operation is in the way. A create whose answer was lost
+        (timeout, 502/504) is not sent again blindly: the snapshot is looked up first. A snapshot
+        found (or answered "already exists") is this call's when it carries the CREATE_ID of
+        body's metadata.
+        """
+        create_id = (body.get("metadata") or {}).get(CREATE_ID)
+        attempt = 0
+        while True:
+            try:
+                self.client.request(
+                    "PUT",
+                    self.path(snapshot),
+                    query={"wait_for_completion": "false"},
+                    body=body,
+                    retry=False,
+                    deadline=deadline,
+                )
+                return True
+            except SearchError as err:
+                if isinstance(err, HTTPError) and err.error_type in EXISTS_TYPES and "already" in (err.reason or ""):
+                    # someone else's, or this call's own earlier attempt whose answer was lost
+                    return created_by(self.get(snapshot, deadline) or {}, create_id)
+                if lost(err):
+                    found = self.get(snapshot, deadline)
+                    if found is not None:
+                        return created_by(found, create_id)
+                elif not refused(err):
+                    raise
+                attempt = self.clock.back_off(attempt, deadline, err.message, self.client.warn)
+
+    def delete(self, names, deadline):
+        """Delete snapshots, as many names to a request as fit its URL (_client.batches); returns
+        (deleted, gone): the names this call deleted, and those already gone (deleted meanwhile by
+        someone else).
+
+        A batch DELETE is all-or-nothing: a snapshot_missing_exception for one name deletes none
+        of them, and a lost answer (502/504, connection dropped) leaves it unknown. Either way the
+        batch is listed again: what vanished is gone (after a lost answer: deleted by this call),
+        what remains is deleted again. Other 404s (a missing repository) are errors.
+        """
+        deleted, gone = [], []
+        attempt = 0
+        for batch in batches(names):
+            while batch:
+                try:
+                    self.client.request("DELETE", self.path(",".join(batch)), retry=False, deadline=deadline)
+                except SearchError as err:
+                    missing = isinstance(err, HTTPError) and err.status == 404
+                    if missing and err.error_type == "snapshot_missing_exception":
+                        outcome = gone
+                    elif lost(err):
+                        outcome = deleted
+                    elif refused(err):
+                        outcome = None
+                    else:
+                        raise self._explain_missing_repository(err) from None
+                    if outcome is not None:
+                        listed = {s.get("snapshot") for s in self.list(batch, verbose=False, deadline=deadline)}
+                        vanished = [name for name in batch if name not in listed]
+                        outcome += vanished
+                        batch = [name for name in batch if name in listed]
+                        if vanished:
+                            continue
+                        if outcome is gone:
+                            raise SearchError(
+                                f"DELETE {self.path(','.join(batch))} answered that a snapshot is missing "
+                                f"({err.reason}), but all of them are still listed; nothing was deleted"
+                            ) from None
+                    attempt = self.clock.back_off(attempt, deadline, err.message, self.client.warn)
+                else:
+                    deleted += batch
+                    batch = []
+        return deleted, gone
+
+    def restore(self, snapshot, body):
+        """Send the restore of snapshot (once: it may have started when its answer is lost)."""
+        self.client.request("POST", self.path(snapshot, "_restore"), body=body, retry=False)
+
+    def wait(self, snapshot, deadline):
+        """Poll until the snapshot leaves IN_PROGRESS; returns its final info."""
+
+        def ended():
+            info = self.get(snapshot, deadline)
+            if info is None:
+                raise SearchError(f"Snapshot {snapshot} disappeared while waiting (deleted or aborted by someone else)")
+            return info if info.get("state") != "IN_PROGRESS" else None
+
+        def timed_out(elapsed, unreachable):
+            if unreachable is not None:
+                return WaitTimeout(
+                    f"Snapshot {snapshot} could not be read until wait_timeout ({elapsed:.0f}s): {unreachable.message}",
+                    "The snapshot may go on on the server: run again once the cluster answers",
+                )
+            return WaitTimeout(
+                f"Snapshot {snapshot} is still IN_PROGRESS after {elapsed:.0f}s",
+                "It goes on on the server; run again (or raise wait_timeout) to wait for it",
+            )
+
+        return self.clock.poll(ended, deadline, timed_out, self.client.warn)

@@ -235,23 +235,15 @@ request:
   type: dict
 """
 
-from ansible_collections.searchops.snapshots.plugins.module_utils._client import backoff_delay, quote_path
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import (
-    ConnectionFailure,
     FailedAfterChanges,
-    HTTPError,
     SearchError,
-    WaitTimeout,
+    lost,
 )
+from ansible_collections.searchops.snapshots.plugins.module_utils._indices import Indices
 from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run
 from ansible_collections.searchops.snapshots.plugins.module_utils._restore import ON_CONFLICT, plan, replacement_problem
-from ansible_collections.searchops.snapshots.plugins.module_utils._snapshot_api import (
-    BUSY_TYPES,
-    LOST_STATUSES,
-    Snapshots,
-    transient,
-)
-from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import newest_first, poll_interval
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import Snapshots, newest_first, refused
 
 
 def find_snapshot(repo, params):
@@ -267,23 +259,6 @@ def find_snapshot(repo, params):
     if info is None:
         raise SearchError(f"Snapshot {params['snapshot']!r} does not exist in repository {repo.name!r}")
     return info
-
-
-def existing_indices(client):
-    """{name: {"open": bool, "uuid": str}} for every index of the cluster (hidden ones too)."""
-    body = client.request(
-        "GET",
-        "_cluster/state/metadata",
-        query={
-            "filter_path": "metadata.indices.*.state,metadata.indices.*.settings.index.uuid",
-            "expand_wildcards": "all",
-        },
-    ).body
-    indices = ((body or {}).get("metadata") or {}).get("indices") or {}
-    return {
-        name: {"open": meta.get("state") == "open", "uuid": meta.get("settings", {}).get("index", {}).get("uuid")}
-        for name, meta in indices.items()
-    }
 
 
 def restore_body(params, sources):
@@ -310,7 +285,7 @@ def execute(module, client):
         params["exclude_system_indices"],
         params["rename_pattern"],
         params["rename_replacement"],
-        existing_indices(client),
+        Indices(client).state(),
         params["on_conflict"],
     )
     result = {"changed": False, "snapshot": name, "plan": decided}
@@ -337,6 +312,7 @@ class Restore:
 
     def __init__(self, client, repo, snapshot, decided, params):
         self.client = client
+        self.indices = Indices(client)
         self.repo = repo
         self.snapshot = snapshot
         self.decided = decided
@@ -344,17 +320,19 @@ class Restore:
         self.done = {"deleted": [], "closed": [], "reopened": [], "restored": []}
 
     def run(self, body):
-        deadline = self.client.clock() + self.params["wait_timeout"]
+        deadline = self.client.clock.deadline(self.params["wait_timeout"])
         sent = False
         try:
-            self.delete(self.decided["delete"])
-            self.close(self.decided["close"])
+            self.indices.delete(self.decided["delete"], self.done["deleted"])
+            self.indices.close(self.decided["close"], self.done["closed"])
             if self.decided["restore"]:
                 sent = True
                 self.start(body, deadline)
                 self.done["restored"] = self.entries(self.decided["restore"])
                 if self.params["wait"]:
-                    counts = wait_active(self.client, [e["index"] for e in self.done["restored"]], deadline)
+                    targets = [e["index"] for e in self.done["restored"]]
+                    self.indices.wait_active(targets, deadline)
+                    counts = self.indices.doc_counts(targets, deadline)
                     for entry in self.done["restored"]:
                         entry["docs"] = counts.get(entry["index"])
         except SearchError as err:
@@ -364,56 +342,26 @@ class Restore:
     def entries(self, sources):
         return [{"index": self.decided["targets"][s], "source": s} for s in sources]
 
-    def delete(self, names):
-        """Delete the indices. A DELETE that fails is reconciled by reading the cluster state: an
-        index that is gone is deleted (its answer was lost: 502/504 or a dropped connection, and the
-        retry saw 404); when another actor deleted some of a batch (404), the rest is deleted again."""
-        for batch in _batches(names):
-            pending = batch
-            while pending:
-                try:
-                    self.client.request("DELETE", quote_path(",".join(pending)))
-                except SearchError as err:
-                    state = existing_indices(self.client)
-                    gone = [n for n in pending if n not in state]
-                    self.done["deleted"] += gone
-                    pending = [n for n in pending if n in state]
-                    if pending and not (gone and getattr(err, "status", None) == 404):
-                        raise
-                else:
-                    self.done["deleted"] += pending
-                    pending = []
-
-    def close(self, names):
-        for batch in _batches(names):
-            self.client.request("POST", quote_path(",".join(batch), "_close"), retry=True)
-            self.done["closed"] += batch
-
     def start(self, body, deadline):
         """Send the restore once (not repeated blindly: it may have started); while another snapshot
         operation is in the way (a snapshot deletion), back off and send it again within the deadline."""
         attempt = 0
         while True:
             try:
-                self.client.request("POST", self.repo.path(self.snapshot, "_restore"), body=body, retry=False)
+                self.repo.restore(self.snapshot, body)
                 return
-            except (HTTPError, ConnectionFailure) as err:
+            except SearchError as err:
                 if lost(err) and self.under_way():
                     self.client.warn(f"{err.message}; the restore is under way on the server all the same")
                     return
-                if not isinstance(err, HTTPError):
+                if not refused(err):
                     raise
-                delay = backoff_delay(attempt)
-                if err.error_type not in BUSY_TYPES or self.client.clock() + delay > deadline:
-                    raise
-                self.client.warn(f"{err.message}; retrying in {delay:.1f}s")
-                self.client.sleep(delay)
-                attempt += 1
+                attempt = self.client.clock.back_off(attempt, deadline, err.message, self.client.warn)
 
     def under_way(self):
         """After a lost answer: whether the restore started, i.e. every target exists and is open
         (targets did not exist, were deleted, or were closed by this run before the restore)."""
-        state = existing_indices(self.client)
+        state = self.indices.state()
         return all(state.get(self.decided["targets"][s], {}).get("open") for s in self.decided["restore"])
 
     def failure(self, err, sent):
@@ -423,33 +371,26 @@ class Restore:
         hint = None
         if not self.done["restored"] and (sent or self.decided["close"]):
             try:
-                state = existing_indices(self.client)
+                state = self.indices.state()
                 if sent:
                     self.done["restored"] = self.entries(
                         [s for s in self.decided["restore"] if state.get(self.decided["targets"][s], {}).get("open")]
                     )
                 closed = [n for n in self.decided["close"] if n in state and not state[n]["open"]]
                 self.done["closed"] += [n for n in closed if n not in self.done["closed"]]
-                for batch in _batches(closed):
-                    self.client.request("POST", quote_path(",".join(batch), "_open"), retry=True)
-                    self.done["reopened"] += batch
+                self.indices.open(closed, self.done["reopened"])
             except SearchError as second:
                 still = [n for n in self.done["closed"] if n not in self.done["reopened"]]
                 self.done["still_closed"] = still
                 hint = f"Then {second.message}. Reopen them: POST {','.join(still)}/_open" if still else None
         restored = {e["index"] for e in self.done["restored"]}
-        lost = [n for n in self.done["deleted"] if n not in restored]
-        if lost and hint is None:
+        gone = [n for n in self.done["deleted"] if n not in restored]
+        if gone and hint is None:
             hint = (
-                f"{', '.join(lost)} are in snapshot {self.snapshot}: run again to restore them "
+                f"{', '.join(gone)} are in snapshot {self.snapshot}: run again to restore them "
                 "(indices that exist are skipped or replaced as on_conflict says)"
             )
         return FailedAfterChanges(err, self.done, summary(self.done), hint)
-
-
-def lost(err):
-    """A failure after which the request may have been carried out: its answer did not come back."""
-    return isinstance(err, ConnectionFailure) or err.status in LOST_STATUSES
 
 
 def summary(done):
@@ -464,64 +405,6 @@ def summary(done):
     if done.get("still_closed"):
         parts.append(f"could not reopen {', '.join(done['still_closed'])}")
     return f"Done before the failure: {'; '.join(parts)}" if parts else "Nothing was changed"
-
-
-def _batches(names, size=50):
-    return [names[i : i + size] for i in range(0, len(names), size)]
-
-
-def restored_and_active(health):
-    """An index being restored shows yellow with no active primary: done means every primary
-    active and no shard initializing (recovering)."""
-    return (
-        health is not None
-        and health["active_primary_shards"] == health["number_of_shards"]
-        and health["initializing_shards"] == 0
-    )
-
-
-def wait_active(client, targets, deadline):
-    """Poll index health until every target's shards are active; then return document counts.
-    Every request is bounded by the deadline (client.clock), so wait_timeout is never overshot."""
-    started = client.clock()
-    pending = list(targets)
-    health = {}
-    while pending:
-        try:
-            for batch in _batches(pending):
-                body = client.request(
-                    "GET",
-                    quote_path("_cluster", "health", ",".join(batch)),
-                    query={"level": "indices", "timeout": "1s"},
-                    expect=(200, 408),
-                    deadline=deadline,
-                ).body
-                health.update(body.get("indices") or {})
-            out_of_time = False
-        except WaitTimeout:
-            out_of_time = True
-        except SearchError as err:
-            if not transient(err):
-                raise
-            client.warn(f"{err.message}; polling again until wait_timeout")
-            out_of_time = False
-        pending = [t for t in pending if not restored_and_active(health.get(t))]
-        if not pending:
-            break
-        now = client.clock()
-        if out_of_time or now >= deadline:
-            states = ", ".join(f"{t}: {health.get(t, {}).get('status', 'not created')}" for t in pending)
-            raise WaitTimeout(
-                f"The restore did not finish within wait_timeout ({states})",
-                "Look at GET _cat/recovery and GET _cluster/allocation/explain; the restore goes on on the server",
-            )
-        client.sleep(min(poll_interval(now - started), max(0.0, deadline - now)))
-    counts = {}
-    for batch in _batches(targets):
-        stats = client.request("GET", quote_path(",".join(batch), "_stats", "docs"), deadline=deadline).body
-        for index, data in (stats.get("indices") or {}).items():
-            counts[index] = data["primaries"]["docs"]["count"]
-    return counts
 
 
 def main():

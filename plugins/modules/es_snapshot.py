@@ -174,16 +174,17 @@ diff:
 import datetime
 import uuid
 
+from ansible_collections.searchops.snapshots.plugins.module_utils._cluster import cluster_identity
 from ansible_collections.searchops.snapshots.plugins.module_utils._datemath import resolve
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import (
     ConfigurationError,
     SnapshotFailed,
 )
 from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run
-from ansible_collections.searchops.snapshots.plugins.module_utils._snapshot_api import Snapshots, cluster_identity
 from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import (
     CLUSTER_UUID,
     CREATE_ID,
+    Snapshots,
     recorded_cluster,
     snapshot_failure,
     snapshot_summary,
@@ -211,11 +212,12 @@ def create_body(params, cluster):
 
 def ensure(module, client):
     params = module.params
-    name = resolve(params["name"], datetime.datetime.now(datetime.timezone.utc))
+    now = datetime.datetime.fromtimestamp(client.clock.time(), datetime.timezone.utc)
+    name = resolve(params["name"], now)
     validate_snapshot_name(name)
     repo = Snapshots(client, params["repository"])
     before = repo.get(name)
-    deadline = client.clock() + params["wait_timeout"]
+    deadline = client.clock.deadline(params["wait_timeout"])
     result = {"changed": False}
     if params["state"] == "present":
         after = present(module, repo, name, before, deadline, result, cluster_identity(client))

@@ -95,19 +95,19 @@ in_progress:
 """
 
 from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run
-from ansible_collections.searchops.snapshots.plugins.module_utils._secrets import mask_repository
-from ansible_collections.searchops.snapshots.plugins.module_utils._snapshot_api import Snapshots
+from ansible_collections.searchops.snapshots.plugins.module_utils._repositories import mask_repository, registered
 from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import (
     SNAPSHOT_STATES,
+    Snapshots,
     newest_first,
+    running,
     snapshot_summary,
 )
 
 
 def gather(module, client):
     params = module.params
-    repositories = client.request("GET", "_snapshot").body or {}
-    result = {"changed": False, "repositories": {name: mask_repository(r) for name, r in repositories.items()}}
+    result = {"changed": False, "repositories": {name: mask_repository(r) for name, r in registered(client).items()}}
     if params["repository"]:
         repo = Snapshots(client, params["repository"])
         listed = repo.list(params["snapshots"], params["verbose"])
@@ -116,10 +116,9 @@ def gather(module, client):
         if params["verbose"]:
             listed.sort(key=newest_first, reverse=True)
         result["snapshots"] = [snapshot_summary(s) for s in listed]
-        running = client.request("GET", repo.path("_status")).body
+        result["in_progress"] = repo.running()
     else:
-        running = client.request("GET", "_snapshot/_status").body
-    result["in_progress"] = running.get("snapshots", [])
+        result["in_progress"] = running(client)
     return result
 
 

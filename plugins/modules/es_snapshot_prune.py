@@ -145,12 +145,14 @@ diff:
   type: dict
 """
 
-import time
-
+from ansible_collections.searchops.snapshots.plugins.module_utils._cluster import cluster_identity
 from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run
 from ansible_collections.searchops.snapshots.plugins.module_utils._prune import parse_age, plan
-from ansible_collections.searchops.snapshots.plugins.module_utils._snapshot_api import Snapshots, cluster_identity
-from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import CLUSTER_UUID, COMPLETED_STATES
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import (
+    CLUSTER_UUID,
+    COMPLETED_STATES,
+    Snapshots,
+)
 
 
 def prune(module, client):
@@ -161,7 +163,7 @@ def prune(module, client):
     listed = repo.list(params["name_pattern"], verbose=True)
     decided = plan(
         listed,
-        int(time.time() * 1000),
+        int(client.clock.time() * 1000),
         max_age,
         params["max_count"],
         params["min_count"],
@@ -170,7 +172,7 @@ def prune(module, client):
     )
     deleted, gone = decided["delete"], []
     if deleted and not module.check_mode:
-        deleted, gone = repo.delete(deleted, repo.clock() + params["wait_timeout"])
+        deleted, gone = repo.delete(deleted, client.clock.deadline(params["wait_timeout"]))
     result = {
         "changed": bool(deleted),
         "deleted": deleted,

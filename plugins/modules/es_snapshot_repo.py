@@ -138,42 +138,15 @@ diff:
   type: dict
 """
 
-from ansible_collections.searchops.snapshots.plugins.module_utils._client import quote_path
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import SearchError
 from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, hide, run
-from ansible_collections.searchops.snapshots.plugins.module_utils._secrets import (
+from ansible_collections.searchops.snapshots.plugins.module_utils._repositories import (
+    Repository,
     mask_repository,
-    secret_setting_values,
-)
-from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import (
     repository_differs,
+    secret_setting_values,
     validate_repository_name,
 )
-
-
-class Repository:
-    def __init__(self, client, name):
-        self.client = client
-        self.name = name
-        self.path = quote_path("_snapshot", name)
-
-    def get(self):
-        response = self.client.request("GET", self.path, missing_ok=True)
-        if response is None:
-            return None
-        found = response.body.get(self.name)
-        if not (found is None or isinstance(found, dict) and isinstance(found.get("settings", {}), dict)):
-            raise self.client.unexpected_answer("GET", self.path, f"{self.name!r} is not a repository definition")
-        return found
-
-    def put(self, definition):
-        self.client.request("PUT", self.path, query={"verify": "false"}, body=definition)
-
-    def delete(self):
-        self.client.request("DELETE", self.path, missing_ok=True)
-
-    def verify(self):
-        return self.client.request("POST", f"{self.path}/_verify", retry=True).body.get("nodes", {})
 
 
 def ensure(module, client):

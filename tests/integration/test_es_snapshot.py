@@ -234,10 +234,10 @@ from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import ConfigurationError  # noqa: E402
-from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import (  # noqa: E402
+from ansible_collections.searchops.snapshots.plugins.module_utils._repositories import (  # noqa: E402
     validate_repository_name,
-    validate_snapshot_name,
 )
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import validate_snapshot_name  # noqa: E402
 
 GENERATED_NAMES = 50
 TRICKY_NAMES = [

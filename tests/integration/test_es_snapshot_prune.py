@@ -60,7 +60,7 @@ def test_a_batch_holding_a_name_deleted_meanwhile_deletes_the_rest_and_says_whic
 ):
     """The race of a prune whose listing went stale: someone deleted `b` after it was listed."""
     from ansible_collections.searchops.snapshots.plugins.module_utils._client import Client
-    from ansible_collections.searchops.snapshots.plugins.module_utils._snapshot_api import Snapshots
+    from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import Snapshots
 
     index = index_factory()
     repo = fs_repo()

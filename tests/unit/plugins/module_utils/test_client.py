@@ -7,11 +7,11 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from ansible_collections.searchops.snapshots.plugins.module_utils import _client, _sigv4
+from ansible_collections.searchops.snapshots.plugins.module_utils import _sigv4
 from ansible_collections.searchops.snapshots.plugins.module_utils._client import (
     Client,
     aws_scope,
-    backoff_delay,
+    batches,
     normalize_url,
     select_auth,
 )
@@ -21,6 +21,7 @@ from ansible_collections.searchops.snapshots.plugins.module_utils._errors import
     HTTPError,
     WaitTimeout,
 )
+from ansible_collections.searchops.snapshots.plugins.module_utils._wait import Clock
 
 AWS_HOST = "search-logs-abc123.eu-west-1.es.amazonaws.com"
 
@@ -100,12 +101,6 @@ def test_scope_prefers_options_then_host_then_fails():
     assert aws_scope({"region": "us-east-1"}, "127.0.0.1") == ("us-east-1", "es")
     with pytest.raises(ConfigurationError, match="needs a region"):
         aws_scope({}, "127.0.0.1")
-
-
-def test_backoff_is_exponential_jittered_and_capped():
-    assert [backoff_delay(n, rand=lambda: 0.0) for n in range(4)] == [0.25, 0.5, 1.0, 2.0]
-    assert [backoff_delay(n, rand=lambda: 1.0) for n in range(4)] == [0.5, 1.0, 2.0, 4.0]
-    assert backoff_delay(30, rand=lambda: 1.0) == _client.BACKOFF_CAP
 
 
 # --------------------------------------------------------------- credentials
@@ -207,7 +202,7 @@ def test_tls_options_reach_the_session():
 def test_retries_503_with_a_warning_each_time(server):
     warnings, sleeps = [], []
     server.on("GET", "x", (503, "busy"), (503, "busy"), (200, {"ok": True}))
-    client = Client(params(retries=5), warn=warnings.append, sleep=sleeps.append)
+    client = Client(params(retries=5), warn=warnings.append, clock=Clock(sleep=sleeps.append))
     assert client.request("GET", "x").body == {"ok": True}
     assert len(warnings) == 2 and "retry 1 of 5" in warnings[0] and "HTTP 503" in warnings[0]
     assert len(sleeps) == 2
@@ -215,7 +210,7 @@ def test_retries_503_with_a_warning_each_time(server):
 
 def test_gives_up_after_retries(server):
     server.on("GET", "x", (429, {"error": {"type": "too_many_requests", "reason": "slow down"}}))
-    client = Client(params(retries=2), sleep=lambda s: None)
+    client = Client(params(retries=2), clock=Clock(sleep=lambda s: None))
     with pytest.raises(HTTPError) as err:
         client.request("GET", "x")
     assert err.value.status == 429 and len(server.sent) == 3
@@ -223,7 +218,7 @@ def test_gives_up_after_retries(server):
 
 def test_post_is_not_repeated_after_a_gateway_timeout(server):
     server.on("POST", "x", (504, "gateway timeout"))
-    client = Client(params(retries=5), sleep=lambda s: None)
+    client = Client(params(retries=5), clock=Clock(sleep=lambda s: None))
     with pytest.raises(HTTPError):
         client.request("POST", "x")
     assert len(server.sent) == 1
@@ -233,7 +228,7 @@ def test_connection_refused_is_retried_then_explained(server):
     refused = requests.exceptions.ConnectionError("[Errno 111] Connection refused")
     server.on("GET", "x", refused)
     warnings = []
-    client = Client(params(retries=2), warn=warnings.append, sleep=lambda s: None)
+    client = Client(params(retries=2), warn=warnings.append, clock=Clock(sleep=lambda s: None))
     with pytest.raises(ConnectionFailure, match="refused.*right port"):
         client.request("GET", "x")
     assert len(server.sent) == 3 and len(warnings) == 2
@@ -312,7 +307,7 @@ def test_refreshable_credentials_are_renewed_before_expiry(server, monkeypatch):
 def test_post_is_retried_only_when_it_cannot_have_been_sent(server, error, sent_times):
     server.on("POST", "_bulk", error)
     with pytest.raises(ConnectionFailure):
-        Client(params(retries=2), sleep=lambda s: None).request("POST", "_bulk", body="x\n", retry=False)
+        Client(params(retries=2), clock=Clock(sleep=lambda s: None)).request("POST", "_bulk", body="x\n", retry=False)
     assert len(server.sent) == sent_times
 
 
@@ -344,7 +339,7 @@ def test_a_deadline_shortens_each_attempt_and_stops_retries(server):
         return requests.exceptions.ReadTimeout("read timed out")
 
     server.on("GET", "x", slow)
-    client = Client(params(retries=5, request_timeout=60), sleep=clock.sleep, clock=clock.monotonic)
+    client = Client(params(retries=5, request_timeout=60), clock=Clock(now=clock.monotonic, sleep=clock.sleep))
     with pytest.raises(WaitTimeout, match="wait_timeout"):
         client.request("GET", "x", deadline=clock.now + 25)
     assert timeouts[0] == 25 and sum(timeouts) <= 25 and clock.now <= 125
@@ -353,7 +348,7 @@ def test_a_deadline_shortens_each_attempt_and_stops_retries(server):
 def test_a_deadline_already_passed_sends_nothing(server):
     clock = FakeClock()
     server.on("GET", "x", (200, {}))
-    client = Client(params(), clock=clock.monotonic, sleep=clock.sleep)
+    client = Client(params(), clock=Clock(now=clock.monotonic, sleep=clock.sleep))
     with pytest.raises(WaitTimeout):
         client.request("GET", "x", deadline=clock.now - 1)
     assert server.sent == []
@@ -426,14 +421,17 @@ def test_non_ascii_password_is_sent_as_utf8(server):
 def test_bad_credentials_are_never_retried(server, status):
     server.on("GET", "", (status, {"error": {"type": "security_exception", "reason": "bad credentials"}}))
     with pytest.raises(HTTPError):
-        Client(params(retries=5, username="admin", password="wrong"), sleep=lambda s: None).request("GET", "")
+        Client(params(retries=5, username="admin", password="wrong"), clock=Clock(sleep=lambda s: None)).request(
+            "GET", ""
+        )
     assert len(server.sent) == 1
 
 
 def test_signature_mismatch_is_never_retried(server):
     server.on("GET", "", (403, {"message": "The request signature we calculated does not match the signature"}))
     client = Client(
-        params(url=f"https://{AWS_HOST}", access_key="AKIA", secret_key="wrong", retries=5), sleep=lambda s: None
+        params(url=f"https://{AWS_HOST}", access_key="AKIA", secret_key="wrong", retries=5),
+        clock=Clock(sleep=lambda s: None),
     )
     with pytest.raises(HTTPError, match="check secret_key"):
         client.request("GET", "")
@@ -556,3 +554,18 @@ def test_no_warning_for_plain_options():
 def test_a_timeout_that_is_not_a_number_is_refused():
     with pytest.raises(ConfigurationError, match="request_timeout"):
         Client(params(request_timeout=float("nan")))
+
+
+# --------------------------------------------------------------- names in URLs
+
+
+def test_batches_fill_each_url_in_order_and_count_encoded_characters():
+    assert batches([]) == []
+    assert batches(["a", "b", "c"], limit=4) == [["a", "b"], ["c"]]  # "a," + "b," is 4 characters
+    assert batches(["abcdef", "a"], limit=4) == [["abcdef"], ["a"]]  # too long for any URL: alone
+    assert batches(["<a>", "b"], limit=8) == [["<a>"], ["b"]]  # %3Ca%3E, is 8 characters
+    names = [f"index-{n:04}" for n in range(1000)]
+    groups = batches(names, limit=300)
+    assert [n for g in groups for n in g] == names
+    # "index-0000," is 11 characters: 27 to a group of 300
+    assert all(len(",".join(g)) <= 300 for g in groups) and {len(g) for g in groups[:-1]} == {27}

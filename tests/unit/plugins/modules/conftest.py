@@ -1,8 +1,9 @@
 import json
-import time
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.searchops.snapshots.plugins.module_utils import _wait
 
 
 class ModuleRun:
@@ -26,9 +27,9 @@ def run_module(capsys):
 
 @pytest.fixture
 def fast_clock(monkeypatch):
-    """Sleeps advance a fake clock instead of waiting; the client's clock (time.monotonic, read
-    when a Client is made) follows it. Returns [now]."""
+    """Every client gets a fake clock (_wait.default_clock, the one injection point): sleeps advance
+    it instead of waiting. Returns [now]."""
     now = [0.0]
-    monkeypatch.setattr(time, "monotonic", lambda: now[0])
-    monkeypatch.setattr(time, "sleep", lambda s: now.__setitem__(0, now[0] + s))
+    clock = _wait.Clock(now=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
+    monkeypatch.setattr(_wait, "default_clock", lambda: clock)
     return now

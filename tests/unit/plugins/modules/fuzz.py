@@ -7,7 +7,7 @@ import pytest
 from ansible.module_utils.common import warnings as ansible_warnings
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.searchops.snapshots.plugins.module_utils import _client
+from ansible_collections.searchops.snapshots.plugins.module_utils import _wait
 from ansible_collections.searchops.snapshots.plugins.module_utils._module import UNEXPECTED
 from ansible_collections.searchops.snapshots.plugins.modules import (
     es_request,
@@ -30,30 +30,12 @@ MODULES = {
 }
 
 
-class FakeTime:
-    """time.monotonic/sleep on a fake timeline (sleeps advance it), time.time real: waits and
-    retries end at once, in bounded steps."""
-
-    def __init__(self):
-        self.now = 1000.0
-
-    def monotonic(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.now += max(0.0, seconds)
-
-    @staticmethod
-    def time():
-        import time
-
-        return time.time()
-
-
 def fake_time(monkeypatch):
-    clock = FakeTime()
-    # the client's clock is the one every wait and retry uses
-    monkeypatch.setattr(_client, "time", clock)
+    """Every client gets a clock on a fake timeline (sleeps advance it; wall-clock time is real):
+    waits and retries end at once, in bounded steps."""
+    now = [1000.0]
+    clock = _wait.Clock(now=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + max(0.0, s)))
+    monkeypatch.setattr(_wait, "default_clock", lambda: clock)
     return clock
 
 

@@ -133,7 +133,7 @@ def test_concurrent_operation_gives_up_within_wait_timeout(server, run_module):
     server.on("GET", PATH, MISSING)
     server.on("PUT", PATH, BUSY)
     failed, result = run_module(main, args(wait_timeout=5))
-    assert failed and "gave up within wait_timeout" in result["msg"]
+    assert failed and "no time left for a retry within wait_timeout" in result["msg"]
 
 
 @pytest.mark.parametrize(

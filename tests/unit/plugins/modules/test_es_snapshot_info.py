@@ -70,3 +70,29 @@ def test_odd_start_times_sort_as_zero(server, run_module):
     server.on("GET", "_snapshot/nightly/_status", IDLE)
     failed, result = run_module(main, {"url": "http://localhost:9200", "repository": "nightly", "verbose": True})
     assert not failed and [s["snapshot"] for s in result["snapshots"]][0] == "b"
+
+
+@pytest.mark.parametrize("repositories", [{"nightly": "s3"}, {"nightly": [1]}, {"nightly": None}])
+def test_repositories_of_the_wrong_shape_are_a_clean_error(server, run_module, repositories):
+    server.on("GET", "_snapshot", (200, repositories)).on("GET", "_snapshot/_status", IDLE)
+    failed, result = run_module(main, {"url": "http://localhost:9200"})
+    assert failed and "not a map of repository definitions" in result["msg"] and "Unexpected" not in result["msg"]
+
+
+@pytest.mark.parametrize("path", ["_snapshot/_status", "_snapshot/nightly/_status"])
+def test_running_snapshots_of_the_wrong_shape_are_a_clean_error(server, run_module, path):
+    server.on("GET", "_snapshot", REPOS).on("GET", "_snapshot/nightly/*", IDLE).on("GET", path, (200, {"snapshots": 1}))
+    args = (
+        {"url": "http://localhost:9200", "repository": "nightly"}
+        if "nightly" in path
+        else {"url": "http://localhost:9200"}
+    )
+    failed, result = run_module(main, args)
+    assert failed and "not a list of snapshots" in result["msg"] and "Unexpected" not in result["msg"]
+
+
+def test_a_missing_repository_says_to_register_it(server, run_module):
+    missing = {"error": {"type": "repository_missing_exception", "reason": "[gone] missing"}, "status": 404}
+    server.on("GET", "_snapshot", REPOS).on("GET", "_snapshot/gone/*", (404, missing))
+    failed, result = run_module(main, {"url": "http://localhost:9200", "repository": "gone"})
+    assert failed and "Register the repository 'gone' first" in result["msg"]

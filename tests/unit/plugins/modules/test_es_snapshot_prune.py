@@ -2,6 +2,7 @@ import time
 
 import pytest
 
+from ansible_collections.searchops.snapshots.plugins.module_utils._client import NAMES_PER_URL
 from ansible_collections.searchops.snapshots.plugins.modules.es_snapshot_prune import main
 
 # sleeps advance a fake clock instead of waiting (conftest.py)
@@ -137,15 +138,18 @@ def test_a_missing_answer_for_names_still_listed_fails_instead_of_looping(server
     assert failed and "still listed" in result["msg"] and len(server.requests("DELETE")) == 1
 
 
-def test_a_long_backlog_goes_twenty_names_to_a_request(server, run_module):
-    backlog = listing(*[(days, "SUCCESS") for days in range(31, 76)])
-    server.on("GET", "_snapshot/nightly/*", backlog)
-    for days in (31, 51, 71):
-        names = ",".join(f"s{d}" for d in range(days, min(days + 20, 76)))
-        server.on("DELETE", f"_snapshot/nightly/{names}", (200, {"acknowledged": True}))
+def test_a_long_backlog_goes_in_as_few_requests_as_urls_hold(server, run_module):
+    """45 names of 100 characters: 4,545 characters joined, more than one URL holds (NAMES_PER_URL)."""
+    now = int(time.time() * 1000)
+    names = [f"s{days}-{'x' * 96}"[:100] for days in range(31, 76)]
+    backlog = [{"snapshot": n, "state": "SUCCESS", "start_time_in_millis": now - 40 * DAY} for n in names]
+    server.on("GET", "_snapshot/nightly/*", (200, {"snapshots": backlog}))
+    server.on("DELETE", f"_snapshot/nightly/{','.join(names[:29])}", (200, {"acknowledged": True}))
+    server.on("DELETE", f"_snapshot/nightly/{','.join(names[29:])}", (200, {"acknowledged": True}))
     failed, result = run_module(main, dict(ARGS, max_age="30d", min_count=0))
     assert not failed and len(result["deleted"]) == 45
-    assert [len(r["path"].split(",")) for r in server.requests("DELETE")] == [20, 20, 5]
+    sent = [r["path"].split("/")[-1] for r in server.requests("DELETE")]
+    assert [len(s.split(",")) for s in sent] == [29, 16] and all(len(s) <= NAMES_PER_URL for s in sent)
 
 
 def test_another_clusters_snapshots_are_left_alone_unless_included(server, run_module):
@@ -167,7 +171,7 @@ def test_one_deadline_bounds_every_delete_and_back_off(server, run_module, fast_
     server.on("GET", "_snapshot/nightly/*", listing((1, "SUCCESS"), *OLD))
     server.on("DELETE", "_snapshot/nightly/s40,s50,s60", lambda r: timeouts.append(server.last_timeout) or busy)
     failed, result = run_module(main, dict(ARGS, max_age="30d", wait_timeout=10, request_timeout=60))
-    assert failed and "gave up within wait_timeout" in result["msg"]
+    assert failed and "no time left for a retry within wait_timeout" in result["msg"]
     assert len(timeouts) > 1 and all(timeout <= 10 for timeout in timeouts) and fast_clock[0] <= 10
 
 

@@ -1,0 +1,112 @@
+# Copyright: searchops.snapshots contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Indices: which exist and whether they are open (cluster state), deleting, closing and opening
+them, their health until restored shards are active, and their document counts."""
+
+from __future__ import annotations
+
+from ansible_collections.searchops.snapshots.plugins.module_utils._client import batches, quote_path
+from ansible_collections.searchops.snapshots.plugins.module_utils._errors import SearchError, WaitTimeout
+
+
+def restored_and_active(health):
+    """An index being restored shows yellow with no active primary: done means every primary
+    active and no shard initializing (recovering)."""
+    return (
+        health is not None
+        and health["active_primary_shards"] == health["number_of_shards"]
+        and health["initializing_shards"] == 0
+    )
+
+
+class Indices:
+    """The indices of the cluster. Methods that change indices take the list to record what was
+    done in, so that a failure half-way still tells what happened."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def state(self):
+        """{name: {"open": bool, "uuid": str}} for every index of the cluster (hidden ones too)."""
+        body = self.client.request(
+            "GET",
+            quote_path("_cluster", "state", "metadata"),
+            query={
+                "filter_path": "metadata.indices.*.state,metadata.indices.*.settings.index.uuid",
+                "expand_wildcards": "all",
+            },
+        ).body
+        indices = (body.get("metadata") or {}).get("indices") or {}
+        return {
+            name: {"open": meta.get("state") == "open", "uuid": meta.get("settings", {}).get("index", {}).get("uuid")}
+            for name, meta in indices.items()
+        }
+
+    def delete(self, names, deleted):
+        """Delete the indices, adding each to deleted once it is gone. A DELETE that fails is
+        reconciled by reading the cluster state: an index that is gone is deleted (its answer was
+        lost: 502/504 or a dropped connection, and the retry saw 404); when another actor deleted
+        some of a batch (404), the rest is deleted again."""
+        for batch in batches(names):
+            pending = batch
+            while pending:
+                try:
+                    self.client.request("DELETE", quote_path(",".join(pending)))
+                except SearchError as err:
+                    state = self.state()
+                    deleted += [n for n in pending if n not in state]
+                    still = [n for n in pending if n in state]
+                    if still and not (len(still) < len(pending) and getattr(err, "status", None) == 404):
+                        raise
+                    pending = still
+                else:
+                    deleted += pending
+                    pending = []
+
+    def close(self, names, closed):
+        self._each_batch("_close", names, closed)
+
+    def open(self, names, opened):
+        self._each_batch("_open", names, opened)
+
+    def _each_batch(self, action, names, done):
+        for batch in batches(names):
+            self.client.request("POST", quote_path(",".join(batch), action), retry=True)
+            done += batch
+
+    def wait_active(self, names, deadline):
+        """Poll index health until every shard of the indices is active (restored_and_active)."""
+        pending = list(names)
+        health = {}
+
+        def all_active():
+            for batch in batches(pending):
+                body = self.client.request(
+                    "GET",
+                    quote_path("_cluster", "health", ",".join(batch)),
+                    query={"level": "indices", "timeout": "1s"},
+                    expect=(200, 408),
+                    deadline=deadline,
+                ).body
+                health.update(body.get("indices") or {})
+            pending[:] = [name for name in pending if not restored_and_active(health.get(name))]
+            return True if not pending else None
+
+        def timed_out(elapsed, unreachable):
+            states = ", ".join(f"{name}: {health.get(name, {}).get('status', 'not created')}" for name in pending)
+            return WaitTimeout(
+                f"The restore did not finish within wait_timeout ({states})",
+                "Look at GET _cat/recovery and GET _cluster/allocation/explain; the restore goes on on the server",
+            )
+
+        self.client.clock.poll(all_active, deadline, timed_out, self.client.warn)
+
+    def doc_counts(self, names, deadline=None):
+        """{index: number of documents in its primaries}."""
+        counts = {}
+        for batch in batches(names):
+            stats = self.client.request("GET", quote_path(",".join(batch), "_stats", "docs"), deadline=deadline).body
+            for index, data in (stats.get("indices") or {}).items():
+                counts[index] = data["primaries"]["docs"]["count"]
+        return counts

@@ -1,0 +1,124 @@
+import pytest
+
+from ansible_collections.searchops.snapshots.plugins.module_utils._errors import ConfigurationError
+from ansible_collections.searchops.snapshots.plugins.module_utils._repositories import (
+    flatten,
+    normalize_value,
+    repository_differs,
+    validate_repository_name,
+)
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        (True, "true"),
+        ("TRUE", "true"),
+        (False, "false"),
+        (5, "5"),
+        (5.0, "5"),
+        ("1.50", 1.5),
+        ("1gb", "1024mb"),
+        ("1GB", "1073741824b"),
+        ("512kb", "0.5mb"),
+        ("60s", "1m"),
+        ("1000ms", "1s"),
+        ("1d", "24h"),
+        (["a", 1], ["a", "1"]),
+        ("bucket-A", "bucket-A"),
+    ],
+)
+def test_equal_spellings_normalize_alike(a, b):
+    assert normalize_value(a) == normalize_value(b)
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("true", "false"),
+        ("5", "50"),
+        ("1gb", "1000mb"),
+        ("1m", "1mb"),
+        ("Logs", "logs"),
+        ("", "0"),
+    ],
+)
+def test_different_values_stay_different(a, b):
+    assert normalize_value(a) != normalize_value(b)
+
+
+def test_flatten_nested_settings():
+    assert flatten({"a": {"b": 1, "c": {"d": "x"}}, "e": 2}) == {"a.b": 1, "a.c.d": "x", "e": 2}
+
+
+S3 = {"type": "s3", "settings": {"bucket": "b", "compress": True, "chunk_size": "1gb", "max_retries": 3}}
+
+
+@pytest.mark.parametrize(
+    "current, differs",
+    [
+        (None, True),
+        (
+            {"type": "s3", "settings": {"bucket": "b", "compress": "true", "chunk_size": "1024mb", "max_retries": "3"}},
+            False,
+        ),
+        (
+            {"type": "fs", "settings": {"bucket": "b", "compress": "true", "chunk_size": "1gb", "max_retries": "3"}},
+            True,
+        ),
+        (
+            {"type": "s3", "settings": {"bucket": "c", "compress": "true", "chunk_size": "1gb", "max_retries": "3"}},
+            True,
+        ),
+        # a setting on the server that the user no longer gives is removed by re-registering
+        (
+            {
+                "type": "s3",
+                "settings": {
+                    "bucket": "b",
+                    "compress": "true",
+                    "chunk_size": "1gb",
+                    "max_retries": "3",
+                    "readonly": "true",
+                },
+            },
+            True,
+        ),
+        ({"type": "s3", "settings": {"bucket": "b", "compress": "true", "chunk_size": "1gb"}}, True),
+    ],
+)
+def test_repository_differs(current, differs):
+    assert repository_differs(S3, current) is differs
+
+
+def test_nested_and_dotted_settings_are_the_same():
+    desired = {"type": "s3", "settings": {"s3": {"client": "x"}}}
+    assert not repository_differs(desired, {"type": "s3", "settings": {"s3.client": "x"}})
+
+
+@pytest.mark.parametrize("name", ["nightly", "logs-2026", "a.b_c", "UPPER", "...", "é"])
+def test_valid_repository_names(name):
+    validate_repository_name(name, on_aws=True)
+
+
+@pytest.mark.parametrize(
+    "name, on_aws, message",
+    [
+        ("", False, "empty"),
+        ("_all", False, "start with '_'"),
+        ("a/b", False, "'/'"),
+        ("a b", False, "' '"),
+        ("a,b", False, "','"),
+        ("*", False, "'\\*'"),
+        (".", False, "path segment"),
+        ("..", False, "path segment"),
+        ("cs-automated", True, "reserved on Amazon OpenSearch Service"),
+    ],
+)
+def test_invalid_repository_names(name, on_aws, message):
+    with pytest.raises(ConfigurationError, match=message):
+        validate_repository_name(name, on_aws)
+
+
+def test_cs_prefix_allowed_off_aws():
+    validate_repository_name("cs-local", on_aws=False)
