@@ -1,15 +1,15 @@
 # searchops.snapshots — every command a developer or CI needs.
 #   make demo         start the local stack if needed, then run the demo playbook against it
-#   make test         install everything, start the local stack, run lint, sanity, unit, integration, molecule
+#   make test         install everything, start the local stack, run lint, sanity, the tarball test, unit, integration, molecule
 #   make stack-up     start the local stack (OpenSearch, moto, fault proxies); make stack-down stops it
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: demo collection molecule test venv system-deps lint sanity unit integration pytest stack-up stack-down stack-status stack-logs clean
+.PHONY: demo collection molecule test venv system-deps lint sanity tarball-test unit integration pytest stack-up stack-down stack-status stack-logs clean
 
-test: venv lint sanity stack-up pytest molecule
+test: venv lint sanity stack-up tarball-test pytest molecule
 
 system-deps:
 	@tools/system-deps.sh
@@ -36,19 +36,25 @@ lint: collection
 	ruff check .
 	ruff format --check .
 	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) ansible-lint
+	antsibull-changelog lint
 
 sanity: venv
 	tools/sanity.sh
 
+# build the tarball, install it into an empty collections path, run its unit tests and the demo from there
+tarball-test: venv stack-up
+	tools/tarball-test.sh
+
+# tests/tools: the local stack's and the gateway's own tests (not shipped in the tarball)
 unit: venv
-	pytest tests/unit
+	pytest tests/unit tests/tools
 
 integration: venv stack-up
 	pytest tests/integration
 
 # unit and integration in one run, so one pytest summary closes the output
 pytest: venv
-	pytest tests/unit tests/integration
+	pytest tests/unit tests/tools tests/integration
 
 # extensions/molecule: converge, idempotence, verify against the local stack
 molecule: collection stack-up

@@ -3,7 +3,9 @@
 A symlink .cache/collections/ansible_collections/searchops/snapshots -> the repository
 root lets Python import ansible_collections.searchops.snapshots.* and lets ansible-playbook
 (ANSIBLE_COLLECTIONS_PATH) find the collection without installing it. Used by the tests
-and the benchmarks.
+and the benchmarks. An installed copy (`ansible-galaxy collection install`, whose tests/unit
+run from there) already sits under <path>/ansible_collections/searchops/snapshots: <path> is
+used as it is, and nothing is linked.
 """
 
 import os
@@ -11,7 +13,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-COLLECTIONS = ROOT / ".cache" / "collections"
+INSTALLED = ROOT.parts[-3:] == ("ansible_collections", "searchops", "snapshots")
+COLLECTIONS = ROOT.parents[2] if INSTALLED else ROOT / ".cache" / "collections"
 
 
 def use_checkout():
