@@ -16,12 +16,12 @@ def test_opensearch_snapshot_to_s3_and_restore(opensearch, s3, bucket, cleanup, 
     opensearch.request("PUT", f"_snapshot/{repo}", json={"type": "s3", "settings": {"bucket": bucket}})
     assert opensearch.request("POST", f"_snapshot/{repo}/_verify")["nodes"]
 
-    result = opensearch.request(
-        "PUT",
-        f"_snapshot/{repo}/snap-1",
-        params={"wait_for_completion": "true"},
-        json={"indices": index, "include_global_state": False},
-    )["snapshot"]
+    def completed(method, path):
+        """The snapshot of a create or restore request that waits for completion."""
+        body = {"indices": index, "include_global_state": False}
+        return opensearch.request(method, path, params={"wait_for_completion": "true"}, json=body)["snapshot"]
+
+    result = completed("PUT", f"_snapshot/{repo}/snap-1")
     assert result["state"] == "SUCCESS", result
     assert result["indices"] == [index]
     assert result["shards"]["failed"] == 0 and result["shards"]["successful"] > 0
@@ -35,12 +35,7 @@ def test_opensearch_snapshot_to_s3_and_restore(opensearch, s3, bucket, cleanup, 
     opensearch.request("DELETE", index)
     assert opensearch.request("HEAD", index, expect=(404,)) is None
 
-    restored = opensearch.request(
-        "POST",
-        f"_snapshot/{repo}/snap-1/_restore",
-        params={"wait_for_completion": "true"},
-        json={"indices": index, "include_global_state": False},
-    )["snapshot"]
+    restored = completed("POST", f"_snapshot/{repo}/snap-1/_restore")
     assert restored["shards"]["failed"] == 0
     assert opensearch.request("GET", f"{index}/_doc/1")["_source"] == document
 
