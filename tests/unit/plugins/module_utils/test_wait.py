@@ -82,8 +82,13 @@ def test_poll_goes_through_transient_failures_and_says_so():
 @pytest.mark.parametrize("error", [HTTPError("GET", "u", 404), SearchError("gone"), HTTPError("GET", "u", 429)])
 def test_poll_stops_at_a_failure_that_is_not_transient(error):
     t = Timeline()
+
+    def step():
+        raise error
+
     with pytest.raises(type(error)):
-        t.clock.poll(lambda: (_ for _ in ()).throw(error), t.now + 60, None, t.warnings.append)
+        t.clock.poll(step, t.now + 60, None, t.warnings.append)
+    assert t.warnings == []
 
 
 def test_at_the_deadline_poll_raises_what_timed_out_returns_never_sleeping_past_it():
@@ -123,7 +128,7 @@ def test_a_request_out_of_time_inside_a_poll_ends_it_as_the_deadline_does():
         raise WaitTimeout("GET x did not succeed within the time left")
 
     with pytest.raises(WaitTimeout, match="timed out after 5s"):
-        t.clock.poll(step, t.now + 60, lambda elapsed, _: WaitTimeout(f"timed out after {elapsed:g}s"), None)
+        t.clock.poll(step, t.now + 60, lambda elapsed, unreachable: WaitTimeout(f"timed out after {elapsed:g}s"), None)
     assert t.slept == []
 
 
