@@ -95,7 +95,7 @@ def test_check_mode_plans_and_writes_nothing(server, run_module):
     restorable(server, cluster(orders=True))
     failed, result = run_module(main, args(indices=["orders"], on_conflict="delete"), check_mode=True)
     assert not failed and result["changed"] and result["plan"]["delete"] == ["orders"]
-    assert result["request"]["path"] == RESTORE and "restored" not in result and "deleted" not in result
+    assert result["request"]["path"] == RESTORE and "restored_indices" not in result and "deleted_indices" not in result
     assert writes(server) == []
 
 
