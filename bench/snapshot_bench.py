@@ -84,7 +84,7 @@ def measure(url, repo, runs, ansible):
     rows = []
     for run in range(runs):
         name = f"bench-{run}-{int(time.time())}"
-        args = {"url": url, "repository": repo, "name": name, "indices": [INDEX]}
+        args = {"url": url, "repository": repo, "snapshot": name, "indices": [INDEX]}
         wall, result = run_module(ansible, args)
         rerun_wall = run_module(ansible, args)[0]  # finds the snapshot: the fixed cost of one run
         snap = requests.get(f"{url}/_snapshot/{repo}/{name}", timeout=60).json()["snapshots"][0]

@@ -100,8 +100,10 @@ EXAMPLES = r"""
 
 RETURN = r"""
 status:
-  description: HTTP status of the response (not returned for requests skipped in check mode).
-  returned: when the request was sent
+  description:
+    - HTTP status of the response (not returned for requests skipped in check mode).
+    - On failure, the status of the error answer (one not in O(status_code)).
+  returned: when the request was sent and answered
   type: int
   sample: 200
 json:
@@ -113,6 +115,11 @@ request:
   description: The request sent, or that would be sent in check mode.
   returned: always
   type: dict
+error:
+  description: The error type and reason of the server's answer that made the module fail.
+  returned: on failure, when the server answered with an error status
+  type: dict
+  sample: {"type": "repository_missing_exception", "reason": "[nightly] missing"}
 """
 
 import re

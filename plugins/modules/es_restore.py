@@ -25,14 +25,16 @@ options:
     required: true
   snapshot:
     description:
-      - Name of the snapshot, or V(latest) for the newest successful snapshot (among those matching O(snapshot_pattern)).
+      - Name of the snapshot, or V(latest) for the newest successful snapshot among those that match O(snapshots).
     type: str
     required: true
-  snapshot_pattern:
+  snapshots:
     description:
-      - With O(snapshot=latest), only consider snapshots whose names match this pattern (C(*) wildcards).
-    type: str
-    default: '*'
+      - With O(snapshot=latest), the snapshot names and patterns (C(nightly-*)) to choose from; the newest
+        successful snapshot that matches any of them is restored. Ignored when O(snapshot) names a snapshot.
+    type: list
+    elements: str
+    default: ['*']
   indices:
     description:
       - Indices of the snapshot to restore, as names and C(*) patterns; a C(-) prefix excludes (C(-logs-debug-*)).
@@ -97,8 +99,8 @@ options:
         saying the snapshot's state, and nothing is changed.
       - With V(close), indices this run closed are reopened when the restore is refused or does not start.
         With V(delete), a restore refused after the deletion leaves the indices deleted (they are in the checked
-        snapshot; running again restores them). A failure says what was done (C(deleted), C(closed), C(reopened),
-        C(restored)).
+        snapshot; running again restores them). A failure says what was done (RV(deleted_indices),
+        RV(closed_indices), RV(reopened_indices), RV(restored_indices)).
       - A lost answer to the index deletion (a proxy's 502/504 or a dropped connection after the server acted) is
         reconciled by reading the cluster state; an index that is gone counts as deleted.
       - The restore replaces in place; it does not restore under a temporary name and swap (see the collection's
@@ -135,7 +137,7 @@ EXAMPLES = r"""
     url: https://search-logs-abc123.eu-west-1.es.amazonaws.com
     repository: nightly
     snapshot: latest
-    snapshot_pattern: "logs-*"
+    snapshots: ["logs-*"]
 
 - name: Restore one index beside the live one, to compare
   searchops.snapshots.es_restore:
@@ -161,10 +163,21 @@ EXAMPLES = r"""
 
 RETURN = r"""
 snapshot:
-  description: The snapshot restored from (resolved when O(snapshot=latest)).
-  returned: always
-  type: str
-  sample: nightly-2026.11.28
+  description:
+    - The snapshot restored from (the one chosen when O(snapshot=latest)), as the server reports it; the same keys as
+      RV(searchops.snapshots.es_snapshot#module:snapshot).
+  returned: success
+  type: dict
+  sample:
+    snapshot: nightly-2026.11.28
+    uuid: X9iYqEHvR2OQ3TtU69q5iQ
+    state: SUCCESS
+    indices: [orders, logs-app]
+    start_time: "2026-11-28T01:00:00.000Z"
+    end_time: "2026-11-28T01:00:04.210Z"
+    duration_in_millis: 4210
+    shards: {total: 2, failed: 0, successful: 2}
+    failures: []
 plan:
   description: The plan, computed before anything is done (the only result in check mode).
   returned: always
@@ -200,7 +213,7 @@ plan:
       description: Existing indices deleted before the restore (O(on_conflict=delete)).
       type: list
       elements: str
-restored:
+restored_indices:
   description:
     - The restored indices with their source and document count (counts when O(wait=true)).
     - On failure, the indices whose restore started (it goes on on the server).
@@ -208,31 +221,45 @@ restored:
   type: list
   elements: dict
   sample: [{"index": "restored-orders", "source": "orders", "docs": 1204}]
-deleted:
+deleted_indices:
   description: Existing indices deleted (O(on_conflict=delete)), including those whose lost deletion answer was
     reconciled from the cluster state.
   returned: when changed, not in check mode; on failure after the first change
   type: list
   elements: str
-closed:
+  sample: [orders]
+closed_indices:
   description: Existing indices this run closed (O(on_conflict=close)).
   returned: when changed, not in check mode; on failure after the first change
   type: list
   elements: str
-reopened:
+  sample: [orders]
+reopened_indices:
   description: Indices this run closed and reopened because the restore was refused or did not start.
   returned: on failure after the first change
   type: list
   elements: str
-still_closed:
+  sample: [orders]
+still_closed_indices:
   description: Indices this run closed and could not reopen (open them with C(POST <names>/_open)).
   returned: on failure, when reopening failed
   type: list
   elements: str
+  sample: [orders]
 request:
   description: The restore request sent, or that would be sent in check mode.
   returned: when changed
   type: dict
+status:
+  description: HTTP status of the server's error answer that made the module fail.
+  returned: on failure, when the server answered with an error status
+  type: int
+  sample: 404
+error:
+  description: The error type and reason of the server's answer that made the module fail.
+  returned: on failure, when the server answered with an error status
+  type: dict
+  sample: {"type": "repository_missing_exception", "reason": "[nightly] missing"}
 """
 
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import (
@@ -243,16 +270,21 @@ from ansible_collections.searchops.snapshots.plugins.module_utils._errors import
 from ansible_collections.searchops.snapshots.plugins.module_utils._indices import Indices
 from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run
 from ansible_collections.searchops.snapshots.plugins.module_utils._restore import ON_CONFLICT, plan, replacement_problem
-from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import Snapshots, newest_first, refused
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import (
+    Snapshots,
+    newest_first,
+    refused,
+    snapshot_summary,
+)
 
 
 def find_snapshot(repo, params):
     if params["snapshot"] == "latest":
-        candidates = [s for s in repo.list([params["snapshot_pattern"]], verbose=True) if s.get("state") == "SUCCESS"]
+        candidates = [s for s in repo.list(params["snapshots"], verbose=True) if s.get("state") == "SUCCESS"]
         if not candidates:
             raise SearchError(
-                f"No successful snapshot matching {params['snapshot_pattern']!r} in repository {repo.name!r}",
-                "Take one first (searchops.snapshots.es_snapshot), or check snapshot_pattern",
+                f"No successful snapshot matching {params['snapshots']!r} in repository {repo.name!r}",
+                "Take one first (searchops.snapshots.es_snapshot), or check snapshots",
             )
         return max(candidates, key=newest_first)
     info = repo.get(params["snapshot"])
@@ -288,7 +320,7 @@ def execute(module, client):
         Indices(client).state(),
         params["on_conflict"],
     )
-    result = {"changed": False, "snapshot": name, "plan": decided}
+    result = {"changed": False, "snapshot": snapshot_summary(info), "plan": decided}
     if not (decided["restore"] or decided["close"] or decided["delete"]):
         return result
     problem = replacement_problem(info, decided, params["partial"])
@@ -337,7 +369,7 @@ class Restore:
                         entry["docs"] = counts.get(entry["index"])
         except SearchError as err:
             raise self.failure(err, sent) from None
-        return {key: self.done[key] for key in ("deleted", "closed", "restored")}
+        return {f"{key}_indices": self.done[key] for key in ("deleted", "closed", "restored")}
 
     def entries(self, sources):
         return [{"index": self.decided["targets"][s], "source": s} for s in sources]
@@ -390,7 +422,8 @@ class Restore:
                 f"{', '.join(gone)} are in snapshot {self.snapshot}: run again to restore them "
                 "(indices that exist are skipped or replaced as on_conflict says)"
             )
-        return FailedAfterChanges(err, self.done, summary(self.done), hint)
+        done = {f"{key}_indices": names for key, names in self.done.items()}
+        return FailedAfterChanges(err, done, summary(self.done), hint)
 
 
 def summary(done):
@@ -412,7 +445,7 @@ def main():
         dict(
             repository=dict(type="str", required=True),
             snapshot=dict(type="str", required=True),
-            snapshot_pattern=dict(type="str", default="*"),
+            snapshots=dict(type="list", elements="str", default=["*"]),
             indices=dict(type="list", elements="str"),
             exclude_system_indices=dict(type="bool", default=True),
             rename_pattern=dict(type="str"),

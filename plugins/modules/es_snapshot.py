@@ -30,7 +30,7 @@ options:
       - Name of a registered snapshot repository (see M(searchops.snapshots.es_snapshot_repo)).
     type: str
     required: true
-  name:
+  snapshot:
     description:
       - Name of the snapshot. Date math is supported, for example C(<nightly-{now/d}>) or
         C(<snap-{now/d{yyyy.MM.dd|+01:00}}>); braces in the fixed part are escaped as C(\{) and C(\}).
@@ -109,7 +109,7 @@ EXAMPLES = r"""
   searchops.snapshots.es_snapshot:
     url: https://search-logs-abc123.eu-west-1.es.amazonaws.com
     repository: nightly
-    name: "<logs-{now/d}>"
+    snapshot: "<logs-{now/d}>"
     indices:
       - logs-*
       - -logs-debug-*
@@ -122,7 +122,7 @@ EXAMPLES = r"""
     username: admin
     password: "{{ vault_opensearch_password }}"
     repository: backups
-    name: before-upgrade
+    snapshot: before-upgrade
     wait: false
 
 - name: Later, wait for it (attaches to the running snapshot)
@@ -131,14 +131,14 @@ EXAMPLES = r"""
     username: admin
     password: "{{ vault_opensearch_password }}"
     repository: backups
-    name: before-upgrade
+    snapshot: before-upgrade
     wait_timeout: 7200
 
 - name: Delete last week's snapshot
   searchops.snapshots.es_snapshot:
     url: http://localhost:9200
     repository: backups
-    name: "<logs-{now/d-7d}>"
+    snapshot: "<logs-{now/d-7d}>"
     state: absent
 """
 
@@ -169,6 +169,16 @@ diff:
   description: The snapshot before and after.
   returned: when diff mode is on
   type: dict
+status:
+  description: HTTP status of the server's error answer that made the module fail.
+  returned: on failure, when the server answered with an error status
+  type: int
+  sample: 404
+error:
+  description: The error type and reason of the server's answer that made the module fail.
+  returned: on failure, when the server answered with an error status
+  type: dict
+  sample: {"type": "repository_missing_exception", "reason": "[nightly] missing"}
 """
 
 import datetime
@@ -213,7 +223,7 @@ def create_body(params, cluster):
 def ensure(module, client):
     params = module.params
     now = datetime.datetime.fromtimestamp(client.clock.time(), datetime.timezone.utc)
-    name = resolve(params["name"], now)
+    name = resolve(params["snapshot"], now)
     validate_snapshot_name(name)
     repo = Snapshots(client, params["repository"])
     before = repo.get(name)
@@ -292,7 +302,7 @@ def main():
     module = build_module(
         dict(
             repository=dict(type="str", required=True),
-            name=dict(type="str", required=True),
+            snapshot=dict(type="str", required=True),
             state=dict(type="str", default="present", choices=["present", "absent"]),
             indices=dict(type="list", elements="str"),
             ignore_unavailable=dict(type="bool", default=False),

@@ -92,6 +92,16 @@ in_progress:
   returned: always
   type: list
   elements: dict
+status:
+  description: HTTP status of the server's error answer that made the module fail.
+  returned: on failure, when the server answered with an error status
+  type: int
+  sample: 404
+error:
+  description: The error type and reason of the server's answer that made the module fail.
+  returned: on failure, when the server answered with an error status
+  type: dict
+  sample: {"type": "repository_missing_exception", "reason": "[nightly] missing"}
 """
 
 from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run

@@ -11,7 +11,7 @@ short_description: Delete old manual snapshots from a repository, keeping a floo
 version_added: 0.1.0
 description:
   - Retention for snapshots taken by hand or by playbooks (snapshot lifecycle policies have their own).
-  - Among the snapshots whose names match O(name_pattern) and whose state is in O(states), deletes those older than
+  - Among the snapshots whose names match O(snapshots) and whose state is in O(states), deletes those older than
     O(max_age) and those beyond the O(max_count) newest. The O(min_count) newest successful snapshots are kept whatever
     their age, and a running snapshot is never touched.
   - Deletes in batches (several names in one request), so a long backlog goes in a few requests.
@@ -22,7 +22,7 @@ options:
       - The repository to prune.
     type: str
     required: true
-  name_pattern:
+  snapshots:
     description:
       - Names or patterns (C(nightly-*)) of the snapshots this retention applies to; other snapshots are never touched.
     type: list
@@ -82,7 +82,7 @@ EXAMPLES = r"""
   searchops.snapshots.es_snapshot_prune:
     url: https://search-logs-abc123.eu-west-1.es.amazonaws.com
     repository: s3-snapshots
-    name_pattern: ["nightly-*"]
+    snapshots: ["nightly-*"]
     max_age: 30d
     min_count: 7
 
@@ -143,6 +143,16 @@ diff:
   description: The matching snapshots before and after.
   returned: when diff mode is on
   type: dict
+status:
+  description: HTTP status of the server's error answer that made the module fail.
+  returned: on failure, when the server answered with an error status
+  type: int
+  sample: 404
+error:
+  description: The error type and reason of the server's answer that made the module fail.
+  returned: on failure, when the server answered with an error status
+  type: dict
+  sample: {"type": "repository_missing_exception", "reason": "[nightly] missing"}
 """
 
 from ansible_collections.searchops.snapshots.plugins.module_utils._cluster import cluster_identity
@@ -160,7 +170,7 @@ def prune(module, client):
     max_age = parse_age(params["max_age"]) if params["max_age"] is not None else None
     repo = Snapshots(client, params["repository"])
     cluster_uuid = None if params["include_other_clusters"] else cluster_identity(client)[CLUSTER_UUID]
-    listed = repo.list(params["name_pattern"], verbose=True)
+    listed = repo.list(params["snapshots"], verbose=True)
     decided = plan(
         listed,
         int(client.clock.time() * 1000),
@@ -195,7 +205,7 @@ def main():
     module = build_module(
         dict(
             repository=dict(type="str", required=True),
-            name_pattern=dict(type="list", elements="str", default=["*"]),
+            snapshots=dict(type="list", elements="str", default=["*"]),
             max_age=dict(type="str"),
             max_count=dict(type="int"),
             min_count=dict(type="int", default=1),

@@ -16,7 +16,7 @@ description:
   - On Amazon OpenSearch Service, requests are signed with SigV4 and an C(s3) repository needs C(settings.role_arn),
     the ARN of a role that the service may assume and that the signing identity may pass (C(iam:PassRole)).
 options:
-  name:
+  repository:
     description:
       - Name of the repository.
       - Names starting with C(cs-) are reserved on Amazon OpenSearch Service and refused there.
@@ -69,7 +69,7 @@ EXAMPLES = r"""
 - name: Register an S3 repository on an Amazon OpenSearch Service domain (SigV4, role_arn)
   searchops.snapshots.es_snapshot_repo:
     url: https://search-logs-abc123.eu-west-1.es.amazonaws.com
-    name: nightly
+    repository: nightly
     type: s3
     settings:
       bucket: my-snapshots
@@ -84,7 +84,7 @@ EXAMPLES = r"""
     username: admin
     password: "{{ vault_opensearch_password }}"
     ca_path: /etc/pki/opensearch-ca.pem
-    name: backups
+    repository: backups
     settings:
       bucket: my-snapshots
       client: default
@@ -92,7 +92,7 @@ EXAMPLES = r"""
 - name: Register a read-only repository on a migration target, without verification
   searchops.snapshots.es_snapshot_repo:
     url: https://search-new-def456.eu-west-1.es.amazonaws.com
-    name: from-old-cluster
+    repository: from-old-cluster
     verify: false
     settings:
       bucket: my-snapshots
@@ -103,7 +103,7 @@ EXAMPLES = r"""
 - name: Shared file system repository (the location must be under path.repo)
   searchops.snapshots.es_snapshot_repo:
     url: http://localhost:9200
-    name: local
+    repository: local
     type: fs
     settings:
       location: /mnt/snapshots/local
@@ -112,7 +112,7 @@ EXAMPLES = r"""
 - name: Remove a repository (its snapshots stay in the bucket)
   searchops.snapshots.es_snapshot_repo:
     url: http://localhost:9200
-    name: old
+    repository: old
     state: absent
 """
 
@@ -136,6 +136,16 @@ diff:
   description: The repository before and after.
   returned: when diff mode is on
   type: dict
+status:
+  description: HTTP status of the server's error answer that made the module fail.
+  returned: on failure, when the server answered with an error status
+  type: int
+  sample: 404
+error:
+  description: The error type and reason of the server's answer that made the module fail.
+  returned: on failure, when the server answered with an error status
+  type: dict
+  sample: {"type": "repository_missing_exception", "reason": "[nightly] missing"}
 """
 
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import SearchError
@@ -152,8 +162,8 @@ from ansible_collections.searchops.snapshots.plugins.module_utils._repositories 
 def ensure(module, client):
     params = module.params
     hide(module, *secret_setting_values(params["settings"]))
-    validate_repository_name(params["name"], client.is_aws)
-    repo = Repository(client, params["name"])
+    validate_repository_name(params["repository"], client.is_aws)
+    repo = Repository(client, params["repository"])
     before = repo.get()
     result = {"changed": False}
 
@@ -212,7 +222,7 @@ def verify_or_restore(repo, before):
 def main():
     module = build_module(
         dict(
-            name=dict(type="str", required=True),
+            repository=dict(type="str", required=True),
             state=dict(type="str", default="present", choices=["present", "absent"]),
             type=dict(type="str", default="s3"),
             settings=dict(type="dict", default={}),

@@ -43,8 +43,8 @@ def test_restore_into_empty_cluster_four_steps(ansible, stack, opensearch, setup
     opensearch.request("DELETE", f"{a},{b}")
     args = dict(conn(stack), repository=setup["repo"], snapshot="snap", indices=[a, b])
     check, apply, recheck = four_steps(ansible, RESTORE, args)[:3]
-    assert sorted(check["plan"]["restore"]) == sorted([a, b]) and "restored" not in check
-    assert sorted((r["index"], r["docs"]) for r in apply["restored"]) == sorted([(a, 3), (b, 5)])
+    assert sorted(check["plan"]["restore"]) == sorted([a, b]) and "restored_indices" not in check
+    assert sorted((r["index"], r["docs"]) for r in apply["restored_indices"]) == sorted([(a, 3), (b, 5)])
     assert sorted(recheck["plan"]["skipped"]) == sorted([a, b])
     assert docs(opensearch, a) == setup["docs"][a] and docs(opensearch, b) == setup["docs"][b]
 
@@ -71,7 +71,7 @@ def test_rename_beside_the_live_index(ansible, stack, opensearch, setup):
     )
     result = ansible(RESTORE, args)
     copy = f"restored-{a}"
-    assert result["restored"] == [{"index": copy, "source": a, "docs": 3}]
+    assert result["restored_indices"] == [{"index": copy, "source": a, "docs": 3}]
     assert docs(opensearch, copy) == docs(opensearch, a) == setup["docs"][a]
     assert uuid(opensearch, a) == before
     opensearch.request("DELETE", copy)
@@ -86,7 +86,9 @@ def test_skip_and_fail_never_touch_existing_indices(ansible, stack, opensearch, 
     result = ansible(RESTORE, dict(conn(stack), repository=setup["repo"], snapshot="snap", on_conflict=mode))
     if mode == "skip":
         assert (
-            result["changed"] and result["plan"]["skipped"] == [a] and [r["index"] for r in result["restored"]] == [b]
+            result["changed"]
+            and result["plan"]["skipped"] == [a]
+            and [r["index"] for r in result["restored_indices"]] == [b]
         )
     else:
         assert result["failed"] and f"exist already: {a}" in result["msg"] and "Nothing was changed" in result["msg"]
@@ -100,7 +102,7 @@ def test_close_restores_over_the_closed_index(ansible, stack, opensearch, setup)
     result = ansible(
         RESTORE, dict(conn(stack), repository=setup["repo"], snapshot="snap", indices=[a], on_conflict="close")
     )
-    assert result["changed"] and result["closed"] == [a] and result["deleted"] == []
+    assert result["changed"] and result["closed_indices"] == [a] and result["deleted_indices"] == []
     assert docs(opensearch, a) == setup["docs"][a]  # the snapshot's documents, open again
 
 
@@ -110,36 +112,36 @@ def test_delete_replaces_the_index(ansible, stack, opensearch, setup):
     result = ansible(
         RESTORE, dict(conn(stack), repository=setup["repo"], snapshot="snap", indices=[a], on_conflict="delete")
     )
-    assert result["deleted"] == [a] and result["restored"][0]["docs"] == 3
+    assert result["deleted_indices"] == [a] and result["restored_indices"][0]["docs"] == 3
     assert uuid(opensearch, a) != before and docs(opensearch, a) == setup["docs"][a]
 
 
 def test_latest_successful_snapshot(ansible, stack, opensearch, setup, index_factory):
     newer = index_factory(docs=2)
     time.sleep(0.25)  # OpenSearch's snapshot clock ticks every 200 ms
-    take(opensearch, setup["repo"], "snap-newer", [newer])
+    taken = take(opensearch, setup["repo"], "snap-newer", [newer])
     opensearch.request("DELETE", newer)
     result = ansible(RESTORE, dict(conn(stack), repository=setup["repo"], snapshot="latest"))
-    assert result["snapshot"] == "snap-newer" and result["restored"] == [{"index": newer, "source": newer, "docs": 2}]
+    assert result["snapshot"]["snapshot"] == "snap-newer" and result["snapshot"]["uuid"] == taken["uuid"]
+    assert result["snapshot"]["state"] == "SUCCESS" and result["snapshot"]["indices"] == [newer]
+    assert result["restored_indices"] == [{"index": newer, "source": newer, "docs": 2}]
     only_snap = ansible(
         RESTORE,
         dict(
             conn(stack),
             repository=setup["repo"],
             snapshot="latest",
-            snapshot_pattern="snap",
+            snapshots=["nothing-*", "snap"],  # the newest matching any of them: not snap-newer
             on_conflict="fail",
             indices=[setup["b"]],
             rename_pattern="(.+)",
             rename_replacement="l-$1",
         ),
     )
-    assert only_snap["snapshot"] == "snap"
+    assert only_snap["snapshot"]["snapshot"] == "snap"
     opensearch.request("DELETE", f"l-{setup['b']}")
-    none = ansible(
-        RESTORE, dict(conn(stack), repository=setup["repo"], snapshot="latest", snapshot_pattern="nothing-*")
-    )
-    assert none["failed"] and "No successful snapshot matching 'nothing-*'" in none["msg"]
+    none = ansible(RESTORE, dict(conn(stack), repository=setup["repo"], snapshot="latest", snapshots=["nothing-*"]))
+    assert none["failed"] and "No successful snapshot matching ['nothing-*']" in none["msg"]
 
 
 def test_partial_snapshot_needs_partial(ansible, stack, opensearch, index_factory, fs_repo):
@@ -170,7 +172,7 @@ def test_partial_snapshot_needs_partial(ansible, stack, opensearch, index_factor
             ignore_index_settings=["index.routing.allocation.require._name"],
         ),
     )
-    assert accepted["changed"] and sorted(r["index"] for r in accepted["restored"]) == sorted([good, red])
+    assert accepted["changed"] and sorted(r["index"] for r in accepted["restored_indices"]) == sorted([good, red])
 
 
 def test_system_indices_are_left_out_by_default(ansible, stack, opensearch, index_factory, fs_repo, cleanup):
@@ -182,7 +184,7 @@ def test_system_indices_are_left_out_by_default(ansible, stack, opensearch, inde
     take(opensearch, repo, "with-system", [user, system])
     opensearch.request("DELETE", f"{user},{system}")
     result = ansible(RESTORE, dict(conn(stack), repository=repo, snapshot="with-system"))
-    assert result["plan"]["excluded_system"] == [system] and [r["index"] for r in result["restored"]] == [user]
+    assert result["plan"]["excluded_system"] == [system] and [r["index"] for r in result["restored_indices"]] == [user]
     assert opensearch.request("HEAD", system, expect=(404,)) is None
 
 
@@ -198,10 +200,10 @@ def test_read_only_second_repository_restores_the_same_snapshot(
     opensearch.request("DELETE", index)
     ansible(
         "searchops.snapshots.es_snapshot_repo",
-        dict(conn(stack), name=reader, settings={"bucket": bucket, "readonly": True}),
+        dict(conn(stack), repository=reader, settings={"bucket": bucket, "readonly": True}),
     )
     result = ansible(RESTORE, dict(conn(stack), repository=reader, snapshot="migrate"))
-    assert result["restored"] == [{"index": index, "source": index, "docs": 4}]
+    assert result["restored_indices"] == [{"index": index, "source": index, "docs": 4}]
     assert docs(opensearch, index) == expected
 
 
@@ -239,7 +241,7 @@ def test_a_partial_snapshot_replaces_nothing_unless_the_index_is_complete(
     lacking = ansible(RESTORE, dict(base, indices=[red], on_conflict="delete", partial=True))
     assert lacking["failed"] and f"lacks shards of {red}" in lacking["msg"] and uuid(opensearch, red) == before[red]
     complete = ansible(RESTORE, dict(base, indices=[live], on_conflict="delete", partial=True))
-    assert complete["deleted"] == [live] and complete["restored"][0]["docs"] == 3
+    assert complete["deleted_indices"] == [live] and complete["restored_indices"][0]["docs"] == 3
     assert uuid(opensearch, live) != before[live][0] and len(docs(opensearch, live)) == 3
 
 
@@ -284,7 +286,10 @@ def test_close_then_a_refused_restore_reopens_the_index(ansible, stack, opensear
     result = ansible(RESTORE, refused_restore(stack, setup, "close"))
     assert result["failed"] and "number_of_shards" in result["msg"], result
     assert (
-        result["closed"] == [a] and result["reopened"] == [a] and result["deleted"] == [] and result["restored"] == []
+        result["closed_indices"] == [a]
+        and result["reopened_indices"] == [a]
+        and result["deleted_indices"] == []
+        and result["restored_indices"] == []
     )
     assert f"Done before the failure: closed {a}; reopened {a}" in result["msg"]
     assert state(opensearch, a) == "open" and (uuid(opensearch, a), docs(opensearch, a)) == before
@@ -294,11 +299,11 @@ def test_delete_then_a_refused_restore_says_what_was_deleted(ansible, stack, ope
     a = setup["a"]
     args = refused_restore(stack, setup, "delete")
     result = ansible(RESTORE, args)
-    assert result["failed"] and result["deleted"] == [a] and result["restored"] == [], result
+    assert result["failed"] and result["deleted_indices"] == [a] and result["restored_indices"] == [], result
     assert f"Done before the failure: deleted {a}" in result["msg"] and "run again" in result["msg"]
     assert state(opensearch, a) is None
     again = ansible(RESTORE, dict(args, index_settings={}))
-    assert again["restored"][0]["docs"] == 3 and docs(opensearch, a) == setup["docs"][a]
+    assert again["restored_indices"][0]["docs"] == 3 and docs(opensearch, a) == setup["docs"][a]
 
 
 def test_bad_renames_fail_cleanly_and_in_bounded_time(ansible, stack, opensearch, index_factory, fs_repo):

@@ -24,7 +24,7 @@ def server_snapshot(opensearch, repo, name):
 def test_snapshot_one_index_four_steps(ansible, stack, opensearch, index_factory, fs_repo, s3_repo, kind, s3, bucket):
     index = index_factory(docs=3)
     repo = fs_repo() if kind == "fs" else s3_repo
-    args = dict(conn(stack), repository=repo, name="one", indices=[index], metadata={"by": "test"})
+    args = dict(conn(stack), repository=repo, snapshot="one", indices=[index], metadata={"by": "test"})
     check, apply = four_steps(ansible, SNAPSHOT, args)[:2]
     assert check["snapshot"] == {"snapshot": "one"}
     assert apply["snapshot"]["state"] == "SUCCESS" and apply["snapshot"]["indices"] == [index]
@@ -48,10 +48,10 @@ def test_patterns_exclusions_and_all(ansible, stack, opensearch, index_factory, 
     keep_a, keep_b, skip = index_factory(f"{prefix}-a"), index_factory(f"{prefix}-b"), index_factory(f"{prefix}-debug")
     repo = fs_repo()
     result = ansible(
-        SNAPSHOT, dict(conn(stack), repository=repo, name="pattern", indices=[f"{prefix}-*", f"-{prefix}-debug"])
+        SNAPSHOT, dict(conn(stack), repository=repo, snapshot="pattern", indices=[f"{prefix}-*", f"-{prefix}-debug"])
     )
     assert sorted(result["snapshot"]["indices"]) == sorted([keep_a, keep_b])
-    everything = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="all"))
+    everything = ansible(SNAPSHOT, dict(conn(stack), repository=repo, snapshot="all"))
     assert {keep_a, keep_b, skip} <= set(everything["snapshot"]["indices"])
 
 
@@ -70,7 +70,7 @@ def test_date_math_name_matches_the_servers_resolution(ansible, stack, opensearc
         # what the server makes of the same expression as an index name
         created = opensearch.request("PUT", _quote(expression))
         cleanup["indices"].append(created["index"])
-        result = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name=expression, indices=[index]))
+        result = ansible(SNAPSHOT, dict(conn(stack), repository=repo, snapshot=expression, indices=[index]))
         assert result["snapshot"]["snapshot"] == created["index"], expression
         assert server_snapshot(opensearch, repo, created["index"])["state"] == "SUCCESS"
 
@@ -84,9 +84,9 @@ def _quote(expression):
 def test_no_wait_then_attach(ansible, stack, opensearch, index_factory, fs_repo):
     index = index_factory(docs=20, size=50_000)  # ~1 MB at 200 kb/s: a few seconds
     repo = fs_repo(max_snapshot_bytes_per_sec="200kb")
-    started = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="slow", indices=[index], wait=False))
+    started = ansible(SNAPSHOT, dict(conn(stack), repository=repo, snapshot="slow", indices=[index], wait=False))
     assert started["changed"] and started["snapshot"]["state"] == "IN_PROGRESS"
-    attached = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="slow", indices=[index]))
+    attached = ansible(SNAPSHOT, dict(conn(stack), repository=repo, snapshot="slow", indices=[index]))
     assert not attached["changed"] and attached["snapshot"]["state"] == "SUCCESS"
     assert server_snapshot(opensearch, repo, "slow")["state"] == "SUCCESS"
 
@@ -94,20 +94,20 @@ def test_no_wait_then_attach(ansible, stack, opensearch, index_factory, fs_repo)
 def test_second_snapshot_while_one_is_running(ansible, stack, opensearch, index_factory, fs_repo):
     index = index_factory(docs=20, size=50_000)
     repo = fs_repo(max_snapshot_bytes_per_sec="200kb")
-    ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="first", indices=[index], wait=False))
+    ansible(SNAPSHOT, dict(conn(stack), repository=repo, snapshot="first", indices=[index], wait=False))
     running = opensearch.request("GET", f"_snapshot/{repo}/_current")["snapshots"]
     assert [s["snapshot"] for s in running] == ["first"]
-    second = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="second", indices=[index]))
+    second = ansible(SNAPSHOT, dict(conn(stack), repository=repo, snapshot="second", indices=[index]))
     assert second["changed"] and second["snapshot"]["state"] == "SUCCESS"
-    first = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="first", indices=[index]))
+    first = ansible(SNAPSHOT, dict(conn(stack), repository=repo, snapshot="first", indices=[index]))
     assert first["snapshot"]["state"] == "SUCCESS"
 
 
 def test_delete_running_snapshot_waits_unless_abort(ansible, stack, opensearch, index_factory, fs_repo):
     index = index_factory(docs=20, size=50_000)
     repo = fs_repo(max_snapshot_bytes_per_sec="200kb")
-    ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="running", indices=[index], wait=False))
-    deleted = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="running", state="absent"))
+    ansible(SNAPSHOT, dict(conn(stack), repository=repo, snapshot="running", indices=[index], wait=False))
+    deleted = ansible(SNAPSHOT, dict(conn(stack), repository=repo, snapshot="running", state="absent"))
     assert deleted["changed"]
     assert opensearch.request("GET", f"_snapshot/{repo}/running", expect=(404,))
 
@@ -115,26 +115,26 @@ def test_delete_running_snapshot_waits_unless_abort(ansible, stack, opensearch, 
 def test_delete_four_steps_and_absent(ansible, stack, opensearch, index_factory, fs_repo):
     index = index_factory()
     repo = fs_repo()
-    ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="gone", indices=[index]))
-    four_steps(ansible, SNAPSHOT, dict(conn(stack), repository=repo, name="gone", state="absent"))
+    ansible(SNAPSHOT, dict(conn(stack), repository=repo, snapshot="gone", indices=[index]))
+    four_steps(ansible, SNAPSHOT, dict(conn(stack), repository=repo, snapshot="gone", state="absent"))
     assert opensearch.request("GET", f"_snapshot/{repo}/gone", expect=(404,))
 
 
 def test_partial_snapshot_of_a_red_index(ansible, stack, opensearch, index_factory, fs_repo):
     red = index_factory(docs=0, settings={"index.routing.allocation.require._name": "no-such-node"})
     repo = fs_repo()
-    refused = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="red", indices=[red]))
+    refused = ansible(SNAPSHOT, dict(conn(stack), repository=repo, snapshot="red", indices=[red]))
     assert refused["failed"] and "don't have primary shards" in refused["msg"] and "partial: true" in refused["msg"]
-    accepted = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="red", indices=[red], partial=True))
+    accepted = ansible(SNAPSHOT, dict(conn(stack), repository=repo, snapshot="red", indices=[red], partial=True))
     assert accepted["changed"] and accepted["snapshot"]["state"] == "PARTIAL"
     assert accepted["snapshot"]["failures"][0]["reason"] == "primary shard is not allocated"
     # the same PARTIAL snapshot is not acceptable to a run that did not ask for partial
-    again = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="red", indices=[red]))
+    again = ansible(SNAPSHOT, dict(conn(stack), repository=repo, snapshot="red", indices=[red]))
     assert again["failed"] and "PARTIAL" in again["msg"] and "primary shard is not allocated" in again["msg"]
 
 
 def test_missing_repository_says_to_register_it(ansible, stack):
-    result = ansible(SNAPSHOT, dict(conn(stack), repository="no-such-repo", name="x"))
+    result = ansible(SNAPSHOT, dict(conn(stack), repository="no-such-repo", snapshot="x"))
     assert result["failed"] and "Register the repository 'no-such-repo' first" in result["msg"]
 
 
@@ -173,12 +173,12 @@ def test_info_lists_many_snapshots(ansible, stack, opensearch, index_factory, fs
 def test_info_shows_running_snapshots(ansible, stack, index_factory, fs_repo):
     index = index_factory(docs=20, size=50_000)
     repo = fs_repo(max_snapshot_bytes_per_sec="200kb")
-    ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="busy", indices=[index], wait=False))
+    ansible(SNAPSHOT, dict(conn(stack), repository=repo, snapshot="busy", indices=[index], wait=False))
     info = ansible(INFO, dict(conn(stack), repository=repo))
     assert [s["snapshot"] for s in info["in_progress"]] == ["busy"]
     assert info["in_progress"][0]["state"] in ("STARTED", "IN_PROGRESS")
     # let it end so that cleanup does not abort it midway
-    ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="busy", indices=[index]))
+    ansible(SNAPSHOT, dict(conn(stack), repository=repo, snapshot="busy", indices=[index]))
 
 
 def test_snapshot_through_the_aws_gateway(ansible, stack, iam_factory, s3_repo, index_factory):
@@ -191,7 +191,7 @@ def test_snapshot_through_the_aws_gateway(ansible, stack, iam_factory, s3_repo, 
         "access_key": user["key"],
         "secret_key": user["secret"],
         "repository": s3_repo,
-        "name": "<aws-{now/d}>",
+        "snapshot": "<aws-{now/d}>",
         "indices": [index],
     }
     results = four_steps(ansible, SNAPSHOT, args)
@@ -206,13 +206,13 @@ def test_a_same_named_snapshot_of_another_cluster_is_never_attached_to(
     index = index_factory()
     repo = fs_repo()
     take(opensearch, repo, "shared", index, metadata=ANOTHER_CLUSTER)
-    refused = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="shared", indices=[index]))
+    refused = ansible(SNAPSHOT, dict(conn(stack), repository=repo, snapshot="shared", indices=[index]))
     assert refused["failed"] and "was taken by another cluster (elsewhere, uuid another-cluster-uuid)" in refused["msg"]
     assert server_snapshot(opensearch, repo, "shared")["metadata"] == ANOTHER_CLUSTER
 
     # taken by hand, no record of the cluster: attached to as before, with a warning
     take(opensearch, repo, "by-hand", index)
-    attached = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="by-hand", indices=[index]))
+    attached = ansible(SNAPSHOT, dict(conn(stack), repository=repo, snapshot="by-hand", indices=[index]))
     assert not attached.get("failed") and not attached["changed"]
     assert "does not record which cluster took it" in str(attached["warnings"])
 
@@ -220,7 +220,7 @@ def test_a_same_named_snapshot_of_another_cluster_is_never_attached_to(
 def test_an_empty_index_list_is_refused(ansible, stack, opensearch, index_factory, fs_repo):
     index_factory()
     repo = fs_repo()
-    refused = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name="empty", indices=[]))
+    refused = ansible(SNAPSHOT, dict(conn(stack), repository=repo, snapshot="empty", indices=[]))
     assert refused["failed"] and "omit indices to snapshot every index" in refused["msg"]
     assert opensearch.request("GET", f"_snapshot/{repo}/_all")["snapshots"] == []
 
@@ -354,7 +354,7 @@ def test_repository_name_rules_agree_with_the_server_on_generated_names(opensear
 def test_date_math_out_of_range_is_a_clean_failure(ansible, stack, fs_repo):
     repo = fs_repo()
     for name in ("<x-{now-3000y}>", "<x-{now/d{yyyy.MM.dd|+25:00}}>"):
-        result = ansible(SNAPSHOT, dict(conn(stack), repository=repo, name=name))
+        result = ansible(SNAPSHOT, dict(conn(stack), repository=repo, snapshot=name))
         assert (
             result["failed"] and f"Invalid date math name {name!r}" in result["msg"] and "out of range" in result["msg"]
         )

@@ -30,9 +30,9 @@ def test_max_count_deletes_the_oldest_in_one_request_four_steps(ansible, stack, 
     for name in ("s1", "s2", "s3", "s4"):
         take(opensearch, repo, name, index)
         time.sleep(0.5)  # the node's snapshot clock ticks every 200 ms: no two start times tie
-    take(opensearch, repo, "other-1", index)  # does not match name_pattern: never touched
+    take(opensearch, repo, "other-1", index)  # does not match snapshots: never touched
 
-    args = {"url": stack["opensearch"], "repository": repo, "name_pattern": ["s*"], "max_count": 2, "min_count": 0}
+    args = {"url": stack["opensearch"], "repository": repo, "snapshots": ["s*"], "max_count": 2, "min_count": 0}
     check, apply = four_steps(ansible, PRUNE, args)[:2]
     assert check["deleted"] == apply["deleted"] == ["s2", "s1"]
     assert apply["kept"] == ["s4", "s3"]

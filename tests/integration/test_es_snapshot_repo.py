@@ -19,7 +19,9 @@ def connection(stack):
 
 
 def test_create_s3_repository(ansible, stack, opensearch, bucket, repo):
-    args = dict(connection(stack), name=repo, settings={"bucket": bucket, "base_path": "nightly", "compress": True})
+    args = dict(
+        connection(stack), repository=repo, settings={"bucket": bucket, "base_path": "nightly", "compress": True}
+    )
     check, apply = four_steps(ansible, MODULE, args)[:2]
     assert check["request"]["method"] == "PUT" and "verified_nodes" not in check
     assert apply["verified_nodes"]
@@ -29,13 +31,15 @@ def test_create_s3_repository(ansible, stack, opensearch, bucket, repo):
 
 
 def test_check_mode_leaves_the_cluster_alone(ansible, stack, opensearch, bucket, repo):
-    result = ansible(MODULE, dict(connection(stack), name=repo, settings={"bucket": bucket}), check=True, diff=True)
+    result = ansible(
+        MODULE, dict(connection(stack), repository=repo, settings={"bucket": bucket}), check=True, diff=True
+    )
     assert result["changed"] and result["diff"]["before"] == {}
     assert opensearch.request("GET", f"_snapshot/{repo}", expect=(404,))
 
 
 def test_change_of_a_setting(ansible, stack, opensearch, bucket, repo):
-    base = dict(connection(stack), name=repo)
+    base = dict(connection(stack), repository=repo)
     ansible(MODULE, dict(base, settings={"bucket": bucket, "chunk_size": "1gb"}))
     # the same value spelled differently is no change
     same = ansible(MODULE, dict(base, settings={"bucket": bucket, "chunk_size": "1024mb"}))
@@ -53,32 +57,32 @@ def test_fs_repository(ansible, stack, opensearch, repo):
         "repo"
     ]
     args = dict(
-        connection(stack), name=repo, type="fs", settings={"location": f"{path_repo}/{repo}", "compress": "true"}
+        connection(stack), repository=repo, type="fs", settings={"location": f"{path_repo}/{repo}", "compress": "true"}
     )
     four_steps(ansible, MODULE, args)
     assert opensearch.request("GET", f"_snapshot/{repo}")[repo]["type"] == "fs"
 
 
 def test_verify_false_registers_without_verifying(ansible, stack, opensearch, repo):
-    args = dict(connection(stack), name=repo, verify=False, settings={"bucket": "created-later"})
+    args = dict(connection(stack), repository=repo, verify=False, settings={"bucket": "created-later"})
     result = ansible(MODULE, args)
     assert result["changed"] and "verified_nodes" not in result
     assert opensearch.request("GET", f"_snapshot/{repo}")[repo]["settings"]["bucket"] == "created-later"
 
 
 def test_delete(ansible, stack, opensearch, bucket, repo):
-    ansible(MODULE, dict(connection(stack), name=repo, settings={"bucket": bucket}))
-    four_steps(ansible, MODULE, dict(connection(stack), name=repo, state="absent"))
+    ansible(MODULE, dict(connection(stack), repository=repo, settings={"bucket": bucket}))
+    four_steps(ansible, MODULE, dict(connection(stack), repository=repo, state="absent"))
     assert opensearch.request("GET", f"_snapshot/{repo}", expect=(404,))
 
 
 def test_delete_when_absent(ansible, stack, repo):
-    result = ansible(MODULE, dict(connection(stack), name=repo, state="absent"))
+    result = ansible(MODULE, dict(connection(stack), repository=repo, state="absent"))
     assert not result.get("failed") and not result["changed"]
 
 
 def test_wrong_bucket_fails_clearly_and_leaves_nothing(ansible, stack, opensearch, repo):
-    result = ansible(MODULE, dict(connection(stack), name=repo, settings={"bucket": "no-such-bucket-anywhere"}))
+    result = ansible(MODULE, dict(connection(stack), repository=repo, settings={"bucket": "no-such-bucket-anywhere"}))
     assert result["failed"]
     assert "The bucket does not exist" in result["msg"] and "was not kept" in result["msg"]
     assert result["error"]["type"] == "repository_verification_exception"
@@ -86,20 +90,20 @@ def test_wrong_bucket_fails_clearly_and_leaves_nothing(ansible, stack, opensearc
 
 
 def test_wrong_bucket_on_change_restores_previous(ansible, stack, opensearch, bucket, repo):
-    ansible(MODULE, dict(connection(stack), name=repo, settings={"bucket": bucket}))
-    result = ansible(MODULE, dict(connection(stack), name=repo, settings={"bucket": "no-such-bucket-anywhere"}))
+    ansible(MODULE, dict(connection(stack), repository=repo, settings={"bucket": bucket}))
+    result = ansible(MODULE, dict(connection(stack), repository=repo, settings={"bucket": "no-such-bucket-anywhere"}))
     assert result["failed"] and "previous definition was restored" in result["msg"]
     assert opensearch.request("GET", f"_snapshot/{repo}")[repo]["settings"] == {"bucket": bucket}
 
 
 def test_connection_refused_says_what_to_check(ansible):
-    result = ansible(MODULE, {"url": "http://127.0.0.1:1", "name": "x", "retries": 0})
+    result = ansible(MODULE, {"url": "http://127.0.0.1:1", "repository": "x", "retries": 0})
     assert result["failed"] and "refused" in result["msg"] and "right port" in result["msg"]
 
 
 def test_password_never_in_output_even_at_vvvv(ansible, stack, bucket, repo):
     secret = "s3cr3t-Pa55word-never-printed"
-    args = dict(connection(stack), name=repo, username="admin", password=secret, settings={"bucket": bucket})
+    args = dict(connection(stack), repository=repo, username="admin", password=secret, settings={"bucket": bucket})
     output = ansible(MODULE, args, verbosity=4)
     assert "changed: [localhost]" in output or '"changed": true' in output, output[-3000:]
     assert secret not in output
@@ -115,7 +119,7 @@ def test_an_html_page_answered_with_200_is_a_clean_error(ansible, stack, s3, buc
         ContentType="text/html",
         ACL="public-read",
     )
-    result = ansible(MODULE, {"url": f"{stack['moto']}/{bucket}", "name": "nightly", "retries": 0})
+    result = ansible(MODULE, {"url": f"{stack['moto']}/{bucket}", "repository": "nightly", "retries": 0})
     assert result["failed"] and result["status"] == 200
     assert "not the cluster" in result["msg"] and "text/html" in result["msg"]
     assert "Unexpected error" not in result["msg"] and "Traceback" not in result["exception"]

@@ -29,7 +29,7 @@ def args(stack, setup, repo, **kw):
         "url": stack["gateway"],
         "auth_type": "aws_sigv4",
         "region": stack["region"],
-        "name": repo,
+        "repository": repo,
         "settings": {"bucket": setup["bucket"], "role_arn": setup["role"]},
     }
     base.update(kw)

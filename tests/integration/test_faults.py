@@ -192,7 +192,7 @@ def test_reset_after_create_was_sent_leaves_one_snapshot(
     toxiproxy.add("opensearch", "latency", stream="upstream", latency=1500)
     calls = module_calls(opensearch)
     run = Background(
-        ansible, SNAPSHOT, {"url": faults["opensearch"], "repository": repo, "name": name, "indices": [index]}
+        ansible, SNAPSHOT, {"url": faults["opensearch"], "repository": repo, "snapshot": name, "indices": [index]}
     )
     reset_the_answer_to("create_snapshot_action", toxiproxy, opensearch, calls)
 
@@ -217,7 +217,7 @@ def test_answers_later_than_request_timeout_fail_cleanly_in_bounded_time(
     repo = fs_repo()
     name = unique("snap")
     toxiproxy.add("opensearch", "latency", latency=3000)
-    args = {"url": faults["opensearch"], "repository": repo, "name": name, "indices": [index]}
+    args = {"url": faults["opensearch"], "repository": repo, "snapshot": name, "indices": [index]}
 
     result = ansible(SNAPSHOT, dict(args, request_timeout=1, retries=1, wait_timeout=30))
     info = ansible(INFO, {"url": faults["opensearch"], "repository": repo, "request_timeout": 1, "retries": 1})
@@ -238,7 +238,7 @@ def test_create_answer_later_than_request_timeout_leaves_one_snapshot(
     repo = fs_repo()
     name = unique("snap")
     toxiproxy.add("opensearch_lossy", "latency", label="create answered after request_timeout", latency=5000)
-    args = {"url": f"{faults['http']}/lose-put", "repository": repo, "name": name, "indices": [index]}
+    args = {"url": f"{faults['http']}/lose-put", "repository": repo, "snapshot": name, "indices": [index]}
 
     result = ansible(SNAPSHOT, dict(args, request_timeout=2))
 
@@ -255,7 +255,7 @@ def test_polls_later_than_request_timeout_end_the_wait_in_bounded_time(
     wait_timeout (plus one request) with a clean error; the snapshot goes on, alone."""
     index, repo = slow_snapshot_setup(index_factory, fs_repo)
     name = unique("snap")
-    args = {"url": faults["opensearch"], "repository": repo, "name": name, "indices": [index]}
+    args = {"url": faults["opensearch"], "repository": repo, "snapshot": name, "indices": [index]}
     run = Background(ansible, SNAPSHOT, dict(args, request_timeout=2, retries=2, wait_timeout=20))
     wait_for(lambda: snapshot_state(opensearch, repo, name) == "IN_PROGRESS", 60, "the snapshot to start")
     toxiproxy.add("opensearch", "latency", latency=4000)
@@ -309,7 +309,7 @@ def test_create_answered_504_after_the_node_acted(ansible, faults, toxiproxy, op
     lose_answers(toxiproxy, faults)
 
     result = ansible(
-        SNAPSHOT, {"url": f"{faults['http']}/lose-put", "repository": repo, "name": name, "indices": [index]}
+        SNAPSHOT, {"url": f"{faults['http']}/lose-put", "repository": repo, "snapshot": name, "indices": [index]}
     )
 
     assert_clean(result)
@@ -352,7 +352,7 @@ def test_restore_delete_answered_504_still_restores(
     opensearch.request("GET", "_cluster/health/" + index, params={"wait_for_status": "green", "timeout": "30s"})
     assert docs(opensearch, index) == 10
     assert not result.get("failed"), result
-    assert result["changed"] is True and result["deleted"] == [index], result
+    assert result["changed"] is True and result["deleted_indices"] == [index], result
 
 
 def test_restore_answered_504_after_the_node_acted(
@@ -376,7 +376,7 @@ def test_restore_answered_504_after_the_node_acted(
     opensearch.request("GET", f"_cluster/health/{restored}", params={"wait_for_status": "green", "timeout": "30s"})
     assert not result.get("failed"), result
     assert result["changed"] is True
-    assert result["restored"] == [{"index": restored, "source": index, "docs": 10}], result
+    assert result["restored_indices"] == [{"index": restored, "source": index, "docs": 10}], result
 
 
 def test_snapshot_delete_answered_504_after_the_node_acted(
@@ -391,7 +391,7 @@ def test_snapshot_delete_answered_504_after_the_node_acted(
 
     result = ansible(
         SNAPSHOT,
-        {"url": f"{faults['http']}/lose-delete", "repository": repo, "name": name, "state": "absent", "retries": 1},
+        {"url": f"{faults['http']}/lose-delete", "repository": repo, "snapshot": name, "state": "absent", "retries": 1},
     )
 
     assert_clean(result)
@@ -431,7 +431,7 @@ def test_429_storm_that_ends_does_not_fail_a_snapshot(ansible, faults, opensearc
     prime(faults, 429)
 
     result = ansible(
-        SNAPSHOT, {"url": f"{faults['http']}/storm-429", "repository": repo, "name": name, "indices": [index]}
+        SNAPSHOT, {"url": f"{faults['http']}/storm-429", "repository": repo, "snapshot": name, "indices": [index]}
     )
 
     assert_clean(result)
@@ -449,7 +449,7 @@ def test_503_storm_that_never_ends_fails_cleanly(ansible, faults, opensearch, in
     url = f"{faults['http']}/storm-503"
 
     info = ansible(INFO, {"url": url, "repository": repo, "retries": 2})
-    result = ansible(SNAPSHOT, {"url": url, "repository": repo, "name": name, "indices": [index], "retries": 2})
+    result = ansible(SNAPSHOT, {"url": url, "repository": repo, "snapshot": name, "indices": [index], "retries": 2})
 
     for failed in (info, result):
         assert_clean(failed)
@@ -466,7 +466,7 @@ def test_node_restarted_during_snapshot_wait(ansible, faults, opensearch, index_
     run = Background(
         ansible,
         SNAPSHOT,
-        {"url": faults["opensearch"], "repository": repo, "name": name, "indices": [index], "wait_timeout": 150},
+        {"url": faults["opensearch"], "repository": repo, "snapshot": name, "indices": [index], "wait_timeout": 150},
     )
     wait_for(lambda: snapshot_state(opensearch, repo, name) == "IN_PROGRESS", 60, "the snapshot to start")
 
@@ -502,7 +502,7 @@ def test_node_restarted_during_restore_wait(ansible, faults, opensearch, index_f
         # reported restored: it is, completely
         health = opensearch.request("GET", f"_cluster/health/{restored}")
         assert health["status"] == "green", health
-        assert result["restored"] == [{"index": restored, "source": index, "docs": 100}], result
+        assert result["restored_indices"] == [{"index": restored, "source": index, "docs": 100}], result
         assert docs(opensearch, restored) == 100
 
 
@@ -521,7 +521,7 @@ def snapshot_with_s3_failing(ansible, faults, toxiproxy, opensearch, index_facto
         "PUT", f"_snapshot/{repo}", json={"type": "s3", "settings": {"bucket": bucket, "client": "faults"}}
     )
     toxiproxy.add("s3", "limit_data", stream="upstream", bytes=64 * 1024)
-    args = {"url": faults["opensearch"], "repository": repo, "name": unique("snap"), "indices": [index]}
+    args = {"url": faults["opensearch"], "repository": repo, "snapshot": unique("snap"), "indices": [index]}
     result = ansible(SNAPSHOT, dict(args, wait_timeout=150))
     toxiproxy.reset()
     return index, result, snapshots(opensearch, repo)
@@ -560,7 +560,7 @@ def test_snapshot_taken_then_failed_reports_changed(
 def test_playbook_killed_during_wait_then_run_again(ansible, faults, opensearch, index_factory, fs_repo):
     index, repo = slow_snapshot_setup(index_factory, fs_repo)
     name = unique("snap")
-    args = {"url": faults["opensearch"], "repository": repo, "name": name, "indices": [index], "wait_timeout": 150}
+    args = {"url": faults["opensearch"], "repository": repo, "snapshot": name, "indices": [index], "wait_timeout": 150}
     first = Background(ansible, SNAPSHOT, args)
     wait_for(lambda: snapshot_state(opensearch, repo, name) == "IN_PROGRESS", 60, "the snapshot to start")
 

@@ -34,7 +34,7 @@ def test_demo_prints_the_restored_document_and_its_setup_converges(ansible, setu
     demo = ansible.playbook("demo", INVENTORY, dict(setup_vars, searchops_demo_index=index))
 
     (restore,) = task_results(demo, f"Restore from the snapshot {index}")
-    assert restore["changed"] and restore["restored"] == [{"index": index, "source": index, "docs": 1}]
+    assert restore["changed"] and restore["restored_indices"] == [{"index": index, "source": index, "docs": 1}]
     (document,) = task_results(demo, "The restored document")
     assert document["msg"] == {"title": "Moneyball", "director": "Bennett Miller", "year": 2011}
     (summary,) = task_results(demo, "Summary")
@@ -144,7 +144,7 @@ def test_snapshot_restore_migrate_and_prune(ansible, setup_vars, index_factory, 
     assert changed(ansible.playbook("restore", INVENTORY, restore)) == 0
     opensearch.request("DELETE", index)
     (restored,) = task_results(ansible.playbook("restore", INVENTORY, restore), "Restore")
-    assert restored["restored"] == [{"index": index, "source": index, "docs": 3}]
+    assert restored["restored_indices"] == [{"index": index, "source": index, "docs": 3}]
 
     # source: the AWS-like domain; target: the same node as a self-managed cluster, reading the
     # bucket through a second, read-only repository
@@ -160,7 +160,7 @@ def test_snapshot_restore_migrate_and_prune(ansible, setup_vars, index_factory, 
     # retention over this test's two snapshots: the older one goes
     prune = dict(
         setup_vars,
-        searchops_prune_pattern=[snapshot["searchops_snapshot_name"], migrate["searchops_migrate_snapshot"]],
+        searchops_prune_snapshots=[snapshot["searchops_snapshot_name"], migrate["searchops_migrate_snapshot"]],
         searchops_prune_max_count=1,
         searchops_prune_min_count=0,
     )

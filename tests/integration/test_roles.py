@@ -125,7 +125,7 @@ def test_full_setup_through_the_domain_gateway(ansible, admin, aws_names, stack,
     defaults = dict(
         defaults,
         **{
-            "group/searchops.snapshots.snapshots": {
+            "group/searchops.snapshots.all": {
                 "url": stack["gateway"],
                 "auth_type": "aws_sigv4",
                 "region": stack["region"],

@@ -106,7 +106,7 @@ def test_secret_repository_settings(ansible, stack, opensearch, bucket):
     settings = {"bucket": bucket, "access_key": f"AKIA{MARKER}", "secret_key": secret}
     try:
         output = ansible.play(
-            [task("es_snapshot_repo", url=stack["opensearch"], name=name, settings=settings, verify=False)],
+            [task("es_snapshot_repo", url=stack["opensearch"], repository=name, settings=settings, verify=False)],
             diff=True,
             verbosity=4,
         )
@@ -115,7 +115,7 @@ def test_secret_repository_settings(ansible, stack, opensearch, bucket):
         shown = opensearch.request("GET", f"_snapshot/{name}")[name]["settings"]
         assert shown["bucket"] == bucket and "secret_key" not in shown
         again = ansible.play(
-            [task("es_snapshot_repo", url=stack["opensearch"], name=name, settings=settings, verify=False)]
+            [task("es_snapshot_repo", url=stack["opensearch"], repository=name, settings=settings, verify=False)]
         )
         assert again[0]["changed"] is False
     finally:

@@ -23,8 +23,8 @@ URL = "http://localhost:9200"
 MODULES = {
     "es_request": (es_request, {"path": "_cluster/health"}),
     "es_snapshot_info": (es_snapshot_info, {"repository": "nightly"}),
-    "es_snapshot_repo": (es_snapshot_repo, {"name": "nightly", "settings": {"bucket": "b"}}),
-    "es_snapshot": (es_snapshot, {"repository": "nightly", "name": "snap-1", "wait_timeout": 30}),
+    "es_snapshot_repo": (es_snapshot_repo, {"repository": "nightly", "settings": {"bucket": "b"}}),
+    "es_snapshot": (es_snapshot, {"repository": "nightly", "snapshot": "snap-1", "wait_timeout": 30}),
     "es_snapshot_prune": (es_snapshot_prune, {"repository": "nightly", "max_count": 1, "wait_timeout": 30}),
     "es_restore": (es_restore, {"repository": "nightly", "snapshot": "latest", "wait_timeout": 30}),
 }

@@ -3,6 +3,7 @@
 import pytest
 import requests
 
+from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import snapshot_summary
 from ansible_collections.searchops.snapshots.plugins.modules.es_restore import main
 
 SNAP = "_snapshot/backups/snap"
@@ -78,8 +79,8 @@ def test_restores_a_missing_index_and_reports_it(server, run_module):
     restorable(server)
     failed, result = run_module(main, args(indices=["orders"]))
     assert not failed and result["changed"], result
-    assert result["restored"] == [{"index": "orders", "source": "orders", "docs": 3}]
-    assert result["deleted"] == [] and result["closed"] == []
+    assert result["restored_indices"] == [{"index": "orders", "source": "orders", "docs": 3}]
+    assert result["deleted_indices"] == [] and result["closed_indices"] == []
     assert result["plan"]["restore"] == ["orders"] and result["plan"]["delete"] == []
     assert writes(server) == [("POST", RESTORE)]
     assert server.requests("POST")[0]["body"] == {
@@ -94,7 +95,7 @@ def test_check_mode_plans_and_writes_nothing(server, run_module):
     restorable(server, cluster(orders=True))
     failed, result = run_module(main, args(indices=["orders"], on_conflict="delete"), check_mode=True)
     assert not failed and result["changed"] and result["plan"]["delete"] == ["orders"]
-    assert result["request"]["path"] == RESTORE and "restored" not in result and "deleted" not in result
+    assert result["request"]["path"] == RESTORE and "restored_indices" not in result and "deleted_indices" not in result
     assert writes(server) == []
 
 
@@ -116,7 +117,7 @@ def test_close_then_restore_over_the_closed_index(server, run_module):
     restorable(server, cluster(orders=True))
     server.on("POST", "orders/_close", OK)
     failed, result = run_module(main, args(indices=["orders"], on_conflict="close"))
-    assert not failed and result["closed"] == ["orders"] and result["deleted"] == []
+    assert not failed and result["closed_indices"] == ["orders"] and result["deleted_indices"] == []
     assert writes(server) == [("POST", "orders/_close"), ("POST", RESTORE)]
 
 
@@ -124,8 +125,8 @@ def test_delete_then_restore(server, run_module):
     restorable(server, cluster(orders=True))
     server.on("DELETE", "orders", OK)
     failed, result = run_module(main, args(indices=["orders"], on_conflict="delete"))
-    assert not failed and result["deleted"] == ["orders"] and result["closed"] == []
-    assert result["restored"] == [{"index": "orders", "source": "orders", "docs": 3}]
+    assert not failed and result["deleted_indices"] == ["orders"] and result["closed_indices"] == []
+    assert result["restored_indices"] == [{"index": "orders", "source": "orders", "docs": 3}]
     assert writes(server) == [("DELETE", "orders"), ("POST", RESTORE)]
 
 
@@ -137,21 +138,44 @@ def test_latest_is_the_newest_successful_snapshot(server, run_module):
     server.on("GET", "_cluster/health/orders", health("orders"))
     server.on("GET", "orders/_stats/docs", stats(orders=3))
     failed, result = run_module(main, args(snapshot="latest", indices=["orders"]))
-    assert not failed and result["snapshot"] == "old"
+    assert not failed and result["snapshot"]["snapshot"] == "old"
+
+
+def test_latest_chooses_among_every_pattern_of_snapshots(server, run_module):
+    """snapshots is a list: the server is asked for all its patterns at once, and the newest
+    successful snapshot that matches any of them is restored."""
+    nightly, weekly = snapshot(name="nightly-1", start=1), snapshot(name="weekly-1", start=2)
+    server.on("GET", "_snapshot/backups/nightly-*,weekly-*", found(nightly, weekly))
+    server.on("GET", STATE, cluster())
+    server.on("POST", "_snapshot/backups/weekly-1/_restore", ACCEPTED)
+    server.on("GET", "_cluster/health/orders", health("orders"))
+    server.on("GET", "orders/_stats/docs", stats(orders=3))
+    latest = args(snapshot="latest", snapshots=["nightly-*", "weekly-*"], indices=["orders"])
+    failed, result = run_module(main, latest)
+    assert not failed and result["snapshot"]["snapshot"] == "weekly-1", result
+
+
+def test_snapshot_is_the_summary_es_snapshot_returns(server, run_module):
+    """The same key means the same thing in every module: the snapshot's summary, a dict."""
+    info = dict(snapshot(), uuid="u-snap", version="3.6.0", index_details={"orders": {}})
+    restorable(server, snap=info)
+    failed, result = run_module(main, args(indices=["orders"]), check_mode=True)
+    assert not failed and result["snapshot"] == snapshot_summary(info)
+    assert result["snapshot"]["uuid"] == "u-snap" and "index_details" not in result["snapshot"]
 
 
 def test_wait_polls_until_the_restored_shards_are_active(server, run_module, fast_clock):
     restorable(server)
     server.on("GET", "_cluster/health/orders", health("orders", active=False), health("orders"))
     failed, result = run_module(main, args(indices=["orders"]))
-    assert not failed and result["restored"][0]["docs"] == 3
+    assert not failed and result["restored_indices"][0]["docs"] == 3
     assert len(server.requests("GET")) == 5 and fast_clock[0] > 0
 
 
 def test_no_wait_reports_the_restore_without_counts(server, run_module):
     restorable(server)
     failed, result = run_module(main, args(indices=["orders"], wait=False))
-    assert not failed and result["restored"] == [{"index": "orders", "source": "orders"}]
+    assert not failed and result["restored_indices"] == [{"index": "orders", "source": "orders"}]
 
 
 def test_wait_timeout_is_never_overshot_by_slow_requests(server, run_module, fast_clock):
@@ -167,7 +191,7 @@ def test_wait_timeout_is_never_overshot_by_slow_requests(server, run_module, fas
     failed, result = run_module(main, args(indices=["orders"], wait_timeout=10))
     assert failed and "wait_timeout" in result["msg"] and "orders" in result["msg"]
     assert fast_clock[0] <= 10 + 4  # at most the one request under way when the deadline passed
-    assert result["restored"] == [{"index": "orders", "source": "orders"}]  # started, goes on on the server
+    assert result["restored_indices"] == [{"index": "orders", "source": "orders"}]  # started, goes on on the server
 
 
 @pytest.mark.parametrize(
@@ -194,7 +218,7 @@ def test_a_partial_snapshot_with_partial_replaces_a_complete_index(server, run_m
     restorable(server, cluster(orders=True), snap=snapshot("PARTIAL", failures=["logs"]))
     server.on("DELETE", "orders", OK)
     failed, result = run_module(main, args(indices=["orders"], on_conflict="delete", partial=True))
-    assert not failed and result["deleted"] == ["orders"]
+    assert not failed and result["deleted_indices"] == ["orders"]
 
 
 def test_a_snapshot_without_the_named_index_changes_nothing(server, run_module):
@@ -227,7 +251,7 @@ def test_a_lost_delete_answer_is_reconciled_from_cluster_state(server, run_modul
     server.on("DELETE", "orders", lost, GONE)
     failed, result = run_module(main, args(indices=["orders"], on_conflict="delete"))
     assert not failed, result
-    assert result["deleted"] == ["orders"] and result["restored"][0]["index"] == "orders"
+    assert result["deleted_indices"] == ["orders"] and result["restored_indices"][0]["index"] == "orders"
     assert writes(server) == [("DELETE", "orders"), ("DELETE", "orders"), ("POST", RESTORE)]
 
 
@@ -237,7 +261,9 @@ def test_a_delete_that_did_not_happen_stops_before_the_restore(server, run_modul
     server.on("DELETE", "orders", forbidden)
     failed, result = run_module(main, args(indices=["orders"], on_conflict="delete"))
     assert failed and "security_exception" in result["msg"] and result["status"] == 403
-    assert result["deleted"] == [] and result["restored"] == [] and "Nothing was changed" in result["msg"]
+    assert (
+        result["deleted_indices"] == [] and result["restored_indices"] == [] and "Nothing was changed" in result["msg"]
+    )
     assert writes(server) == [("DELETE", "orders")]
 
 
@@ -248,7 +274,7 @@ def test_delete_goes_on_with_what_is_left_when_another_actor_deleted_one(server,
     server.on("GET", "_cluster/health/orders,logs", health("orders", "logs"))
     server.on("GET", "orders,logs/_stats/docs", stats(orders=3, logs=4))
     failed, result = run_module(main, args(on_conflict="delete"))
-    assert not failed and result["deleted"] == ["orders", "logs"], result
+    assert not failed and result["deleted_indices"] == ["orders", "logs"], result
     assert writes(server) == [("DELETE", "orders,logs"), ("DELETE", "logs"), ("POST", RESTORE)]
 
 
@@ -260,9 +286,20 @@ def test_a_refused_restore_after_close_reopens_and_says_what_was_done(server, ru
     failed, result = run_module(main, args(indices=["orders"], on_conflict="close"))
     assert failed and "cannot restore index [orders]" in result["msg"]
     assert "Done before the failure: closed orders; reopened orders" in result["msg"]
-    assert result["closed"] == ["orders"] and result["reopened"] == ["orders"]
-    assert result["deleted"] == [] and result["restored"] == [] and result["status"] == 500
+    assert result["closed_indices"] == ["orders"] and result["reopened_indices"] == ["orders"]
+    assert result["deleted_indices"] == [] and result["restored_indices"] == [] and result["status"] == 500
     assert writes(server) == [("POST", "orders/_close"), ("POST", RESTORE), ("POST", "orders/_open")]
+
+
+def test_an_index_that_cannot_be_reopened_is_returned_as_still_closed(server, run_module):
+    restorable(server, cluster(orders=True), cluster(orders=False))
+    server.on("POST", "orders/_close", OK)
+    server.on("POST", RESTORE, REFUSED)
+    server.on("POST", "orders/_open", (403, {"error": {"type": "security_exception", "reason": "no permissions"}}))
+    failed, result = run_module(main, args(indices=["orders"], on_conflict="close"))
+    assert failed and "could not reopen orders" in result["msg"] and "POST orders/_open" in result["msg"]
+    assert result["closed_indices"] == ["orders"] and result["reopened_indices"] == []
+    assert result["still_closed_indices"] == ["orders"] and result["status"] == 500
 
 
 def test_a_lost_restore_answer_is_reconciled_and_the_restore_waited_for(server, run_module):
@@ -273,7 +310,9 @@ def test_a_lost_restore_answer_is_reconciled_and_the_restore_waited_for(server, 
     server.on("POST", RESTORE, (504, {"message": "gateway timeout"}))
     failed, result = run_module(main, args(indices=["orders"], on_conflict="close"))
     assert not failed and result["changed"], result
-    assert result["closed"] == ["orders"] and result["restored"] == [{"index": "orders", "source": "orders", "docs": 3}]
+    assert result["closed_indices"] == ["orders"] and result["restored_indices"] == [
+        {"index": "orders", "source": "orders", "docs": 3}
+    ]
     assert writes(server) == [("POST", "orders/_close"), ("POST", RESTORE)]
 
 
@@ -284,7 +323,7 @@ def test_a_lost_restore_answer_for_a_restore_that_did_not_start_fails_saying_so(
     restorable(server, cluster(), cluster())
     server.on("POST", RESTORE, lost)
     failed, result = run_module(main, args(indices=["orders"], retries=0))
-    assert failed and result["restored"] == [] and "Nothing was changed" in result["msg"], result
+    assert failed and result["restored_indices"] == [] and "Nothing was changed" in result["msg"], result
 
 
 @pytest.mark.parametrize(
@@ -298,7 +337,7 @@ def test_the_recovery_wait_outlives_a_node_restart(server, run_module, unreachab
     restorable(server)
     server.on("GET", "_cluster/health/orders", unreachable, unreachable, health("orders"))
     failed, result = run_module(main, args(indices=["orders"], retries=0))
-    assert not failed and result["restored"] == [{"index": "orders", "source": "orders", "docs": 3}], result
+    assert not failed and result["restored_indices"] == [{"index": "orders", "source": "orders", "docs": 3}], result
     assert "polling again until wait_timeout" in str(result["warnings"])
 
 
@@ -307,7 +346,7 @@ def test_a_refused_restore_after_delete_says_the_index_is_in_the_snapshot(server
     server.on("DELETE", "orders", OK)
     server.on("POST", RESTORE, REFUSED)
     failed, result = run_module(main, args(indices=["orders"], on_conflict="delete"))
-    assert failed and result["deleted"] == ["orders"] and result["restored"] == []
+    assert failed and result["deleted_indices"] == ["orders"] and result["restored_indices"] == []
     assert "deleted orders" in result["msg"] and "run again" in result["msg"]
 
 
@@ -316,7 +355,7 @@ def test_a_restore_refused_while_another_snapshot_operation_runs_is_retried(serv
     server.on("DELETE", "orders", OK)
     server.on("POST", RESTORE, BUSY, BUSY, ACCEPTED)
     failed, result = run_module(main, args(indices=["orders"], on_conflict="delete"))
-    assert not failed and result["restored"][0]["docs"] == 3
+    assert not failed and result["restored_indices"][0]["docs"] == 3
     assert len(server.requests("POST")) == 3 and fast_clock[0] > 0
 
 

@@ -49,7 +49,9 @@ pytestmark = pytest.mark.usefixtures("fast_clock")
 
 
 def args(**kw):
-    return dict({"url": "http://localhost:9200", "repository": "nightly", "name": "snap-1", "indices": ["logs"]}, **kw)
+    return dict(
+        {"url": "http://localhost:9200", "repository": "nightly", "snapshot": "snap-1", "indices": ["logs"]}, **kw
+    )
 
 
 def creates(server):
@@ -251,12 +253,12 @@ def test_date_math_name_is_resolved_before_any_request(server, run_module):
     today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y.%m.%d")
     path = f"_snapshot/nightly/nightly-{today}"
     server.on("GET", path, info("SUCCESS", snapshot=f"nightly-{today}"))
-    failed, result = run_module(main, args(name="<nightly-{now/d}>"))
+    failed, result = run_module(main, args(snapshot="<nightly-{now/d}>"))
     assert not failed and server.sent[0]["path"] == path
 
 
 def test_invalid_name_fails_before_any_request(server, run_module):
-    failed, result = run_module(main, args(name="Nightly"))
+    failed, result = run_module(main, args(snapshot="Nightly"))
     assert failed and "must be lowercase" in result["msg"] and server.sent == []
 
 
@@ -298,7 +300,7 @@ def test_every_module_refuses_a_bad_repository_name(server, run_module, module, 
 
     entry = importlib.import_module(f"ansible_collections.searchops.snapshots.plugins.modules.{module}").main
     extra = {
-        "es_snapshot": {"name": "snap-1"},
+        "es_snapshot": {"snapshot": "snap-1"},
         "es_snapshot_prune": {"max_count": 1},
         "es_restore": {"snapshot": "snap-1"},
     }.get(module, {})
@@ -381,7 +383,7 @@ texts = st.text(max_size=10) | st.sampled_from([".", "..", "*", "_all", "<x-{now
 def test_main_fails_only_cleanly(server, run_module, repository, name, indices, state, wait_timeout, check_mode):
     failed, result = run_module(
         main,
-        dict(args(repository=repository, name=name, indices=indices, state=state), wait_timeout=wait_timeout),
+        dict(args(repository=repository, snapshot=name, indices=indices, state=state), wait_timeout=wait_timeout),
         check_mode=check_mode,
     )
     assert not failed or (result["msg"] and "Traceback" not in result["msg"])

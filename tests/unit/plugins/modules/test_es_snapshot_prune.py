@@ -48,7 +48,7 @@ def test_deletes_in_one_batch_request_and_a_second_run_changes_nothing(server, r
         listing((1, "SUCCESS")),
     )
     server.on("DELETE", "_snapshot/nightly/s40,s50", (200, {"acknowledged": True}))
-    args = dict(ARGS, name_pattern=["nightly-*"], max_count=1, min_count=0)
+    args = dict(ARGS, snapshots=["nightly-*"], max_count=1, min_count=0)
     failed, result = run_module(main, args)
     assert not failed and result["changed"] and result["deleted"] == ["s40", "s50"]
     assert [r["path"] for r in server.requests("DELETE")] == ["_snapshot/nightly/s40,s50"]

@@ -13,7 +13,7 @@ MISSING = (404, {"error": {"type": "repository_missing_exception", "reason": "[n
 
 
 def args(**kw):
-    return dict({"url": URL, "name": "nightly", "settings": DESIRED}, **kw)
+    return dict({"url": URL, "repository": "nightly", "settings": DESIRED}, **kw)
 
 
 def writes(server):
@@ -116,13 +116,15 @@ def test_delete_when_absent_is_unchanged(server, run_module):
 def test_reserved_name_on_aws_fails_before_any_request(server, run_module, monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
-    failed, result = run_module(main, args(url="https://search-d-x.us-east-1.es.amazonaws.com", name="cs-automated"))
+    failed, result = run_module(
+        main, args(url="https://search-d-x.us-east-1.es.amazonaws.com", repository="cs-automated")
+    )
     assert failed and "reserved on Amazon OpenSearch Service" in result["msg"]
     assert server.sent == []
 
 
 def test_forbidden_characters_fail_before_any_request(server, run_module):
-    failed, result = run_module(main, args(name="a>b"), check_mode=True)
+    failed, result = run_module(main, args(repository="a>b"), check_mode=True)
     assert failed and "must not contain '>'" in result["msg"]
     assert server.sent == []
 

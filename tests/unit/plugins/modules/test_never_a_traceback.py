@@ -230,7 +230,7 @@ def run_with(server, capsys, monkeypatch, name, options, *answers):
 
 @pytest.mark.parametrize("name", ["<x-{now/d{yyyy.MM.dd|+25:00}}>", "<x-{now+999999999999y}>", "<x-{now-3000y}>"])
 def test_once_a_crash_es_snapshot_date_math(server, capsys, monkeypatch, name):
-    result = run_with(server, capsys, monkeypatch, "es_snapshot", {"name": name})
+    result = run_with(server, capsys, monkeypatch, "es_snapshot", {"snapshot": name})
     assert not is_unexpected(result), result["msg"]
 
 
