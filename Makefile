@@ -2,12 +2,13 @@
 #   make demo         start the local stack if needed, then run the demo playbook against it
 #   make test         install everything, start the local stack, run lint, sanity, unit, integration, molecule
 #   make stack-up     start the local stack (OpenSearch, moto, fault proxies); make stack-down stops it
+#   make docs         build the HTML docs site into .cache/docs-build/build/html (index.html)
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: demo collection molecule test venv system-deps lint sanity unit integration pytest stack-up stack-down stack-status stack-logs clean
+.PHONY: demo collection docs molecule test venv system-deps lint sanity unit integration pytest stack-up stack-down stack-status stack-logs clean
 
 test: venv lint sanity stack-up pytest molecule
 
@@ -24,6 +25,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 # the checkout, runnable as the collection searchops.snapshots (tests/collection.py)
 COLLECTIONS := $(CURDIR)/.cache/collections
+COLLECTION := $(COLLECTIONS)/ansible_collections/searchops/snapshots
 collection: venv
 	$(PY) -c 'from tests.collection import use_checkout; use_checkout()'
 
@@ -36,6 +38,21 @@ lint: collection
 	ruff check .
 	ruff format --check .
 	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) ansible-lint
+	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) antsibull-docs lint-collection-docs --plugin-docs \
+		--validate-collection-refs dependent --disallow-unknown-collection-refs $(COLLECTION)
+
+# the docs site: antsibull-docs writes a page for every module and role, tools/docs_playbooks.py
+# one for the playbooks, Sphinx builds the HTML (all generated afresh under .cache/docs-build)
+DOCS := $(CURDIR)/.cache/docs-build
+docs: collection
+	rm -rf $(DOCS)
+	mkdir -m 755 $(DOCS)
+	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) antsibull-docs sphinx-init --use-current --fail-on-error --lenient \
+		--dest-dir $(DOCS) --index-rst-source docs/site/index.rst --project searchops.snapshots \
+		--title searchops.snapshots --copyright 'searchops maintainers' searchops.snapshots
+	$(PY) tools/docs_playbooks.py > $(DOCS)/rst/playbooks.rst
+	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) $(DOCS)/build.sh
+	@echo "docs: $(DOCS)/build/html/index.html"
 
 sanity: venv
 	tools/sanity.sh
