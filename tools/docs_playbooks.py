@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Write the docs site's playbooks page (reStructuredText) from the playbooks themselves.
 
 Playbooks are not plugins, so antsibull-docs does not document them. Everything on the page comes
@@ -9,7 +8,7 @@ the module or role option it sets. The meaning of a variable comes from the READ
 table (the one place it is written); a variable the table lacks, or a table row no playbook reads,
 is reported on stderr.
 
-    tools/docs_playbooks.py [--readme README.md] [--playbooks playbooks] > playbooks.rst
+    python tools/docs_playbooks.py [--readme README.md] [--playbooks playbooks] > playbooks.rst
 """
 
 import argparse
