@@ -42,7 +42,8 @@ lint: collection
 		--validate-collection-refs dependent --disallow-unknown-collection-refs $(COLLECTION)
 
 # the docs site: antsibull-docs writes a page for every module and role, tools/docs_playbooks.py
-# one for the playbooks, Sphinx builds the HTML (all generated afresh under .cache/docs-build)
+# one for the playbooks, README.md and docs/*.md are copied in as they are (myst-parser), Sphinx
+# builds the HTML (all generated afresh under .cache/docs-build)
 DOCS := $(CURDIR)/.cache/docs-build
 docs: collection
 	rm -rf $(DOCS)
@@ -51,6 +52,8 @@ docs: collection
 		--dest-dir $(DOCS) --index-rst-source docs/site/index.rst --project searchops.snapshots \
 		--title searchops.snapshots --copyright 'searchops maintainers' searchops.snapshots
 	$(PY) tools/docs_playbooks.py > $(DOCS)/rst/playbooks.rst
+	echo 'extensions.append("myst_parser")  # README.md and docs/*.md' >> $(DOCS)/conf.py
+	mkdir $(DOCS)/rst/docs && cp README.md $(DOCS)/rst/ && cp docs/*.md $(DOCS)/rst/docs/
 	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) $(DOCS)/build.sh
 	@echo "docs: $(DOCS)/build/html/index.html"
 
