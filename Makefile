@@ -2,13 +2,12 @@
 #   make demo         start the local stack if needed, then run the demo playbook against it
 #   make test         install everything, start the local stack, run lint, sanity, unit, integration, molecule
 #   make stack-up     start the local stack (OpenSearch, moto, fault proxies); make stack-down stops it
-#   make docs         build the HTML docs site into .cache/docs-build/build/html (index.html)
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: demo collection docs molecule test venv system-deps lint sanity unit integration pytest stack-up stack-down stack-status stack-logs clean
+.PHONY: demo collection molecule test venv system-deps lint sanity unit integration pytest stack-up stack-down stack-status stack-logs clean
 
 test: venv lint sanity stack-up pytest molecule
 
@@ -34,16 +33,21 @@ demo: collection stack-up
 
 # ansible-lint resolves this collection's modules (used by its roles) through the same
 # checkout-as-collection link the tests use (tests/collection.py)
-lint: collection
+lint: collection lint-docs
 	ruff check .
 	ruff format --check .
 	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) ansible-lint
+
+# the modules' DOCUMENTATION and the roles' argument specs, as antsibull-docs renders them:
+# schema, markup, and references to this collection and those it depends on
+.PHONY: lint-docs docs
+lint-docs: collection
 	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) antsibull-docs lint-collection-docs --plugin-docs \
 		--validate-collection-refs dependent --disallow-unknown-collection-refs $(COLLECTION)
 
 # the docs site: antsibull-docs writes a page for every module and role, tools/docs_playbooks.py
 # one for the playbooks, README.md and docs/*.md are copied in as they are (myst-parser), Sphinx
-# builds the HTML (all generated afresh under .cache/docs-build)
+# builds the HTML (all generated afresh under .cache/docs-build; open build/html/index.html there)
 DOCS := $(CURDIR)/.cache/docs-build
 docs: collection
 	rm -rf $(DOCS)
