@@ -144,7 +144,7 @@ def settings(plays):
         for key, args in node.items():
             if key.startswith(COLLECTION + ".") and isinstance(args, dict):
                 for option, value in args.items():
-                    note(value, option_ref(key, "module", option))
+                    note(value, f"``{key.split('.')[-1]}`` {option_ref(key, 'module', option)}")
         role = node.get("role")
         if isinstance(role, str) and role.startswith(COLLECTION + "."):
             for option, value in (node.get("vars") or {}).items():

@@ -60,8 +60,8 @@ def test_a_variable_set_alone_names_the_option_it_sets():
     sets = docs.settings(yaml.safe_load(PLAYBOOK))
     assert sets == {
         "searchops_cluster": ["``module_defaults`` of ``group/searchops.snapshots.snapshots``"],
-        "thing_repo": [":ansopt:`searchops.snapshots.es_snapshot#module:repository`"],
-        "searchops_thing_name": [":ansopt:`searchops.snapshots.es_snapshot#module:name`"],
+        "thing_repo": ["``es_snapshot`` :ansopt:`searchops.snapshots.es_snapshot#module:repository`"],
+        "searchops_thing_name": ["``es_snapshot`` :ansopt:`searchops.snapshots.es_snapshot#module:name`"],
         "searchops_bucket": [":ansopt:`searchops.snapshots.snapshot_repository#role:main:snapshot_repository_bucket`"],
     }
 
