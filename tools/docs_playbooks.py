@@ -153,7 +153,7 @@ def settings(plays):
 
 
 def uses(play):
-    """The collection's modules and roles a play calls, and the playbook it imports."""
+    """The collection's modules and roles a play calls, as antsibull-docs references."""
     found = []
     for node in walk(play):
         for key in node:
@@ -165,10 +165,15 @@ def uses(play):
     return found
 
 
+def hosts_variable(play):
+    """The hosts line's {{ variable | default(group) }}: match[1] the variable, match[2] the group."""
+    return SINGLE.match(str(play.get("hosts", "")).strip())
+
+
 def hosts(play):
     """The hosts line in words: the default group and the variable that overrides it."""
     value = str(play.get("hosts", ""))
-    match = SINGLE.match(value.strip())
+    match = hosts_variable(play)
     if match and match[2]:
         return f"``{match[2].strip(chr(39))}`` (or ``-e {match[1]}=<host or group>``)"
     return f"``{value}``"
@@ -193,7 +198,7 @@ def readme_meanings(readme):
 
 
 def inline(markdown):
-    """Markdown inline text (code spans, bold) as reStructuredText."""
+    """Markdown inline text as reStructuredText: code spans as literals, the rest escaped."""
     parts = re.split(r"(`[^`]+`)", markdown)
     out = []
     for part in parts:
@@ -255,11 +260,12 @@ def playbook_page(path, meanings, roles, report):
     lines.append("")
     found = variables(plays)
     sets = settings(plays)
+    host_lines = {match[1] for match in map(hosts_variable, plays) if match}
     rows = []
     for variable in sorted(found):
         meaning = meanings.get(variable)
-        if meaning is None and variable.endswith(("_hosts", "_from", "_to")):
-            meaning = "the hosts (a host or group) of the play whose hosts line reads it"
+        if meaning is None and variable in host_lines:
+            meaning = "the hosts (a host or group) to run the play on instead of its default group"
         meaning = inline(meaning) if meaning else ""
         role = next((role for role in roles if variable.startswith(role + "_")), None)
         if not meaning and role:
