@@ -24,6 +24,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 # the checkout, runnable as the collection searchops.snapshots (tests/collection.py)
 COLLECTIONS := $(CURDIR)/.cache/collections
+COLLECTION := $(COLLECTIONS)/ansible_collections/searchops/snapshots
 collection: venv
 	$(PY) -c 'from tests.collection import use_checkout; use_checkout()'
 
@@ -32,11 +33,34 @@ demo: collection stack-up
 
 # ansible-lint resolves this collection's modules (used by its roles) through the same
 # checkout-as-collection link the tests use (tests/collection.py)
-lint: collection
+lint: collection lint-docs
 	ruff check .
 	ruff format --check .
 	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) ansible-lint
 	antsibull-changelog lint
+
+# the modules' DOCUMENTATION and the roles' argument specs, as antsibull-docs renders them:
+# schema, markup, and references to this collection and those it depends on
+.PHONY: lint-docs docs
+lint-docs: collection
+	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) antsibull-docs lint-collection-docs --plugin-docs \
+		--validate-collection-refs dependent --disallow-unknown-collection-refs $(COLLECTION)
+
+# the docs site: antsibull-docs writes a page for every module and role, tools/docs_playbooks.py
+# one for the playbooks, README.md and docs/*.md are copied in as they are (myst-parser), Sphinx
+# builds the HTML (all generated afresh under .cache/docs-build; open build/html/index.html there)
+DOCS := $(CURDIR)/.cache/docs-build
+docs: collection
+	rm -rf $(DOCS)
+	mkdir -m 755 $(DOCS)
+	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) antsibull-docs sphinx-init --use-current --fail-on-error --lenient \
+		--dest-dir $(DOCS) --index-rst-source docs/site/index.rst --project searchops.snapshots \
+		--title searchops.snapshots --copyright 'searchops maintainers' searchops.snapshots
+	$(PY) tools/docs_playbooks.py > $(DOCS)/rst/playbooks.rst
+	echo 'extensions.append("myst_parser")  # README.md and docs/*.md' >> $(DOCS)/conf.py
+	mkdir $(DOCS)/rst/docs && cp README.md $(DOCS)/rst/ && cp docs/*.md $(DOCS)/rst/docs/
+	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) $(DOCS)/build.sh
+	@echo "docs: $(DOCS)/build/html/index.html"
 
 sanity: venv
 	tools/sanity.sh
