@@ -361,7 +361,7 @@ class Client:
                 error_type,
                 reason,
                 response.body,
-                explain(response.status, reason, self.auth_type),
+                explain(response.status, reason, self.auth_type, body),
             )
         if not (any_body or isinstance(response.body, dict) or (method == "HEAD" and response.body is None)):
             raise self.unexpected_answer(

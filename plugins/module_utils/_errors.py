@@ -113,15 +113,41 @@ def _parse_error(body):
 
 _PASS_ROLE = re.compile(r"User: (?P<user>\S+) is not authorized to perform: iam:PassRole on resource: (?P<role>\S+)")
 _ES_HTTP = re.compile(r"User: (?P<user>arn:\S+) is not authorized to perform: (?P<action>es:ESHttp\w+)")
+_ASSUME_ROLE = re.compile(r"is not authorized to perform: sts:AssumeRole on resource: (?P<role>[^\s(]+)")
 _BUCKET_REGION = re.compile(r"bucket is in this region: (?P<region>[a-z0-9-]+)", re.IGNORECASE)
-_NO_PERMISSION = re.compile(r"no permissions for \[(?P<action>[^\]]+)\]")
-_SCOPE_REGION = re.compile(r"Credential should be scoped to a valid region, not '(?P<got>[^']*)'")
+_NO_PERMISSION = re.compile(r"no permissions for \[(?P<action>[^\]]*)\]")
+_SCOPE_REGION = re.compile(r"Credential should be scoped to a valid region, not '(?P<got>[^']*)'", re.IGNORECASE)
 _SCOPE_SERVICE = re.compile(r"Credential should be scoped to correct service: '(?P<service>[^']*)'")
+_NOT_ALLOWED = re.compile(r"Your request: '(?P<path>[^']*)'(?: payload)? is not allowed")
 
 
-def explain(status, reason, auth_type=None):
-    """The fix for a known failure, or None. Pure: unit tests drive it with server texts."""
+def _aws_front_end(body):
+    """Whether body is an answer of AWS's front end ({"Message": ...}), not of the cluster."""
+    return isinstance(body, dict) and "error" not in body and ("Message" in body or "message" in body)
+
+
+def explain(status, reason, auth_type=None, body=None):
+    """The fix for a known failure, or None. Pure: unit tests drive it with server texts (the real
+    AWS texts and their sources: docs/design.md, "AWS's answers and their sources")."""
     reason = reason or ""
+    if "settings.role_arn is needed for snapshot registration" in reason:
+        return (
+            "Amazon OpenSearch Service registers S3 repositories only with settings.role_arn: set it to the ARN of the "
+            "role the service assumes to write to the bucket (the searchops.snapshots.snapshot_iam role creates it)"
+        )
+    match = _NOT_ALLOWED.search(reason)
+    if match:
+        return (
+            f"Amazon OpenSearch Service does not allow this request to {match['path']} (it blocks some APIs and "
+            "settings on managed domains): it cannot be done on this domain"
+        )
+    if "User: anonymous is not authorized to perform: iam:PassRole" in reason:
+        return (
+            "The request reached the domain without an IAM identity (through Dashboards, or with basic auth under "
+            "fine-grained access control): register the repository with a request signed (auth_type: aws_sigv4) by "
+            "the IAM identity that may pass the role, and map that IAM ARN to the manage_snapshots role (as a "
+            "backend role) of the security plugin"
+        )
     if "User: anonymous is not authorized" in reason:
         return (
             "The request was not signed. Amazon OpenSearch Service needs SigV4: set auth_type: aws_sigv4 "
@@ -135,6 +161,11 @@ def explain(status, reason, auth_type=None):
             "in an IAM policy or in the domain's access policy"
         )
     match = _PASS_ROLE.search(reason)
+    if match and "explicit deny" in reason:
+        return (
+            f"An explicit Deny in a policy of {match['user']} forbids passing the role {match['role']}: remove or "
+            "narrow that Deny statement (an Allow cannot override it)"
+        )
     if match:
         return (
             f"The identity that signs the request ({match['user']}) may not pass the role {match['role']}: "
@@ -142,7 +173,21 @@ def explain(status, reason, auth_type=None):
         )
     if "not authorized to perform: iam:PassRole" in reason:
         return "Grant the identity that signs the request iam:PassRole on the role in settings.role_arn"
+    match = _ASSUME_ROLE.search(reason)
+    if match:
+        return (
+            f"The service could not assume the role {match['role']} (AWS does not say whether it is missing or does "
+            "not trust the service): check that the role exists and that its trust policy allows es.amazonaws.com "
+            "sts:AssumeRole, with aws:SourceAccount / aws:SourceArn conditions (if any) naming this domain's account "
+            "and ARN (the searchops.snapshots.snapshot_iam role writes that trust policy)"
+        )
     match = _NO_PERMISSION.search(reason)
+    if match and not match["action"]:
+        return (
+            "Under fine-grained access control a restore may not touch the security plugin's index or the cluster's "
+            "global state: leave out .opendistro_security (es_restore's exclude_system_indices: true does) and set "
+            "include_global_state: false"
+        )
     if match:
         if match["action"].startswith("cluster:admin/repository") or "snapshot" in match["action"]:
             return (
@@ -153,8 +198,9 @@ def explain(status, reason, auth_type=None):
     match = _BUCKET_REGION.search(reason)
     if match:
         return (
-            f"The bucket is in {match['region']}: set settings.region: {match['region']} "
-            f"(or settings.endpoint: s3.{match['region']}.amazonaws.com)"
+            f"The bucket is in {match['region']}, not in the cluster's region. On Amazon OpenSearch Service add "
+            "settings.endpoint: s3.amazonaws.com (AWS's rule for a bucket in another Region); on a self-managed "
+            f"cluster set settings.region: {match['region']}"
         )
     if "don't have primary shards" in reason:
         return (
@@ -177,7 +223,7 @@ def explain(status, reason, auth_type=None):
         return "The signature does not match: check secret_key (and that no proxy alters the request)"
     if "Signature expired" in reason:
         return "The request's time is too far from AWS's: synchronise this host's clock"
-    if status == 401:
+    if status == 401 and not _aws_front_end(body):
         if auth_type == "basic":
             return "The cluster rejected the user name or password: check username and password"
         if auth_type == "api_key":

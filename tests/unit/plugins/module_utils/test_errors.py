@@ -110,3 +110,133 @@ def test_error_bodies_of_any_shape_give_text(body):
     assert error_type is None or isinstance(error_type, str)
     assert reason is None or isinstance(reason, str)
     explain(500, reason)
+
+
+# Real answers of Amazon OpenSearch Service, verbatim, with where they are quoted (docs/design.md,
+# "AWS's answers and their sources"). Each must get its own fix, never a generic one.
+SERVICE_ROLE_SESSION = "arn:aws:sts::480756163420:assumed-role/cp-sts-grant-role/swift-eu-west-1-prod-123456789012"
+REAL_AWS_ANSWERS = [
+    # elastic/curator PR #1416; the 401 that a generic hint would read as "set username and password"
+    (401, {"Message": "settings.role_arn is needed for snapshot registration."}, "aws_sigv4", "settings.role_arn"),
+    (401, {"Message": "settings.role_arn is needed for snapshot registration."}, "basic", "settings.role_arn"),
+    # mobz/elasticsearch-head#273; opentargets/issues#532 (the payload form)
+    (401, {"Message": "Your request: '/_cluster/state' is not allowed."}, "aws_sigv4", "does not allow"),
+    (401, {"Message": "Your request: '/_cluster/settings' payload is not allowed."}, "basic", "does not allow"),
+    # AWS developer guide, "Creating index snapshots" > Permissions (no suffix)
+    (
+        403,
+        {"Message": f"User: {USER} is not authorized to perform: iam:PassRole on resource: {ROLE}"},
+        "aws_sigv4",
+        f"grant it iam:PassRole on {ROLE}",
+    ),
+    # IAM User Guide, "Troubleshoot access denied error messages": the implicit and explicit forms
+    (
+        403,
+        {
+            "Message": f"User: {USER} is not authorized to perform: iam:PassRole on resource: {ROLE} because no "
+            "identity-based policy allows the iam:PassRole action"
+        },
+        "aws_sigv4",
+        f"grant it iam:PassRole on {ROLE}",
+    ),
+    (
+        403,
+        {
+            "Message": f"User: {USER} is not authorized to perform: iam:PassRole on resource: {ROLE} with an explicit "
+            "deny in an identity-based policy"
+        },
+        "aws_sigv4",
+        "explicit Deny",
+    ),
+    # AWS re:Post, "How do I troubleshoot fine-grained access control issues" (through Dashboards or basic auth)
+    (403, {"Message": "User: anonymous is not authorized to perform: iam:PassRole"}, "basic", "manage_snapshots"),
+    # aws-samples/siem-on-amazon-opensearch-service#471 (the current suffix)
+    (
+        403,
+        {
+            "Message": "User: anonymous is not authorized to perform: es:ESHttpGet because no resource-based policy "
+            "allows the es:ESHttpGet action"
+        },
+        "none",
+        "auth_type: aws_sigv4",
+    ),
+    (
+        403,
+        {
+            "Message": f"User: {USER} is not authorized to perform: es:ESHttpGet because no resource-based policy "
+            "allows the es:ESHttpGet action"
+        },
+        "aws_sigv4",
+        f"Allow es:ESHttpGet for {USER}",
+    ),
+    # the service could not assume the snapshot role (reason as quoted in public notes; the body's shape is
+    # OpenSearch's error JSON)
+    (
+        500,
+        {
+            "error": {
+                "type": "a_w_s_security_token_service_exception",
+                "reason": f"User: {SERVICE_ROLE_SESSION} is "
+                f"not authorized to perform: sts:AssumeRole on resource: {ROLE} (Service: AWSSecurityTokenService; Status "
+                "Code: 403; Error Code: AccessDenied; Request ID: 1)",
+            },
+            "status": 500,
+        },
+        "aws_sigv4",
+        "trust policy",
+    ),
+    # opensearch-project/OpenSearch#2022: restore under fine-grained access control
+    (
+        403,
+        {
+            "error": {
+                "root_cause": [
+                    {
+                        "type": "security_exception",
+                        "reason": "no permissions for [] and User [name=admin, backend_roles=[], requestedTenant=null]",
+                    }
+                ],
+                "type": "security_exception",
+                "reason": "no permissions for [] and User [name=admin, backend_roles=[], requestedTenant=null]",
+            },
+            "status": 403,
+        },
+        "basic",
+        ".opendistro_security",
+    ),
+    # vectordotdev/vector#2403 (lower case, trailing space); IAM User Guide (capital R)
+    (403, {"message": "Credential should be scoped to a valid region, not 'custom'. "}, "aws_sigv4", "set region"),
+    (403, {"message": "Credential should be scoped to a valid Region, not 'custom'. "}, "aws_sigv4", "set region"),
+    # AWS developer guide 2021-2023 (migration to another Region)
+    (
+        500,
+        {
+            "error": {
+                "type": "repository_verification_exception",
+                "reason": "The bucket is in this region: us-east-2. Please use this region to retry the request.",
+            },
+            "status": 500,
+        },
+        "aws_sigv4",
+        "s3.amazonaws.com",
+    ),
+]
+
+
+@pytest.mark.parametrize("status, body, auth_type, fix", REAL_AWS_ANSWERS)
+def test_real_aws_answers_get_their_own_fix(status, body, auth_type, fix):
+    hint = explain(status, parse_error(body)[1], auth_type, body)
+    assert hint is not None and fix in hint
+    if status == 401:
+        assert "username and password" not in hint
+
+
+@pytest.mark.parametrize("auth_type", ["basic", "none"])
+def test_a_generic_401_of_the_cluster_still_asks_for_credentials(auth_type):
+    body = {"error": {"type": "security_exception", "reason": "Unauthorized"}, "status": 401}
+    assert "username and password" in explain(401, parse_error(body)[1], auth_type, body)
+
+
+def test_an_aws_message_401_that_is_not_known_gets_no_credentials_hint():
+    body = {"Message": "Something else entirely."}
+    assert explain(401, parse_error(body)[1], "basic", body) is None
