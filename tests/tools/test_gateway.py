@@ -117,7 +117,11 @@ def signed(
         method=method,
         url=f"http://127.0.0.1:9250{path}",
         data=body,
-        headers={"Content-Type": "application/json"} if body else {},
+        # signed, as requests-aws4auth (the modules' signer) does
+        headers={
+            "X-Amz-Content-SHA256": hashlib.sha256(body).hexdigest(),
+            **({"Content-Type": "application/json"} if body else {}),
+        },
     )
     SigV4Auth(Credentials(KEY, secret, token), service, region).add_auth(request)
     headers = {k.lower(): v for k, v in request.headers.items()}
