@@ -104,7 +104,11 @@ def test_automated_snapshots_repository_as_aws_lists_it(server, run_module):
     server.on("GET", "_snapshot", (200, {"cs-automated-enc": {"type": "s3"}, **REPOS[1]}))
     server.on("GET", "_snapshot/cs-automated-enc/*", (200, {"snapshots": [automated]}))
     server.on("GET", "_snapshot/cs-automated-enc/_status", IDLE)
-    aws = {"url": "https://search-d-x.us-east-1.es.amazonaws.com", "access_key": "AKIDEXAMPLE", "secret_key": "secret-key-x"}
+    aws = {
+        "url": "https://search-d-x.us-east-1.es.amazonaws.com",
+        "access_key": "AKIDEXAMPLE",
+        "secret_key": "secret-key-x",
+    }
     failed, result = run_module(main, {"repository": "cs-automated-enc", **aws})
     assert not failed, result
     assert result["repositories"]["cs-automated-enc"] == {"type": "s3"}
