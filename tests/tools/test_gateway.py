@@ -348,6 +348,11 @@ def test_registration_forwards_without_role_arn():
     assert json.loads(body) == {"type": "s3", "settings": {"bucket": "b"}} and role_arn == ROLE
 
 
+def user_with(*statements):
+    """An IAM user whose one policy has these statements."""
+    return gateway.Identity("arn:aws:iam::123456789012:user/d", SECRET, [policy(*statements)])
+
+
 def refusal(name, settings, identity=USER, **kwargs):
     with pytest.raises(gateway.Denied) as err:
         register(name, settings, identity, **kwargs)
@@ -370,15 +375,9 @@ def test_pass_role_refusal_with_iam_suffix():
 
 
 def test_pass_role_explicit_deny():
-    denied = gateway.Identity(
-        "arn:aws:iam::123456789012:user/d",
-        SECRET,
-        [
-            policy(
-                {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
-                {"Effect": "Deny", "Action": "iam:PassRole", "Resource": ROLE},
-            )
-        ],
+    denied = user_with(
+        {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "iam:PassRole", "Resource": ROLE},
     )
     assert refusal("r", {"bucket": "b", "role_arn": ROLE}, denied) == (
         403,
@@ -426,15 +425,9 @@ def test_es_http_refusal_names_the_resource_based_policy():
 
 
 def test_es_http_explicit_deny():
-    denied = gateway.Identity(
-        "arn:aws:iam::123456789012:user/d",
-        SECRET,
-        [
-            policy(
-                {"Effect": "Allow", "Action": "*", "Resource": "*"},
-                {"Effect": "Deny", "Action": "es:*", "Resource": "*"},
-            )
-        ],
+    denied = user_with(
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "es:*", "Resource": "*"},
     )
     with pytest.raises(gateway.Denied) as err:
         gateway.authorize_http(denied, "DELETE", DOMAIN, "/logs")
