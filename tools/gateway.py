@@ -506,7 +506,7 @@ class Gateway(ThreadingHTTPServer):
             if AUTOMATED_BUCKET not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
                 s3.create_bucket(Bucket=AUTOMATED_BUCKET)
             definition = {"type": "s3", "settings": {"bucket": AUTOMATED_BUCKET}}
-            status, _, payload = self.upstream_request(
+            status, _type, payload = self.upstream_request(
                 "PUT", f"/_snapshot/{AUTOMATED}", json.dumps(definition).encode()
             )
             if status != 200:
