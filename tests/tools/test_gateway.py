@@ -488,3 +488,49 @@ def test_listing_shows_service_repositories_without_settings():
         "cs-automated-enc": {"type": "s3"},
         "mine": {"type": "s3", "settings": {"bucket": "b", "role_arn": ROLE}},
     }
+
+
+# --------------------------------------------------------------- the collection's translator on each answer
+
+
+def answer(call):
+    with pytest.raises(gateway.Denied) as err:
+        call()
+    return err.value
+
+
+@pytest.mark.parametrize(
+    "call, hint",
+    [
+        (lambda: register("r", {"bucket": "b"}), "registers S3 repositories only with settings.role_arn"),
+        (
+            lambda: register("r", {"bucket": "b", "role_arn": ROLE}, gateway.Identity("arn:aws:iam::1:user/x", "", [])),
+            f"grant it iam:PassRole on {ROLE}",
+        ),
+        (
+            lambda: register(
+                "r", {"bucket": "b", "role_arn": ROLE}, user_with({"Effect": "Deny", "Action": "*", "Resource": "*"})
+            ),
+            "remove or narrow that Deny statement",
+        ),
+        (
+            lambda: register("r", {"bucket": "b", "role_arn": ROLE}, role=None),
+            "its trust policy allows es.amazonaws.com sts:AssumeRole",
+        ),
+        (lambda: gateway.authorize_http(USER, "GET", DOMAIN, "/"), f"Allow es:ESHttpGet for {USER.arn}"),
+        (lambda: verify("GET", "/", {"host": "127.0.0.1:9250"}), "set auth_type: aws_sigv4"),
+        (lambda: verify("GET", "/", signed(secret="wrong")), "check secret_key"),
+        (lambda: verify("GET", "/", signed(region="eu-west-1")), "signed for region 'eu-west-1'"),
+        (
+            lambda: gateway.check_service_repository("DELETE", "/_snapshot/cs-automated-enc/x"),
+            "does not allow this request",
+        ),
+    ],
+)
+def test_the_translator_gives_the_fix_for_each_answer(call, hint):
+    from ansible_collections.searchops.snapshots.plugins.module_utils._errors import explain, parse_error
+
+    denied = answer(call)
+    _type, reason = parse_error(denied.body)
+    fix = explain(denied.status, reason, auth_type="aws_sigv4", body=denied.body)
+    assert fix and hint in fix and "username" not in fix
