@@ -80,11 +80,6 @@ def not_authorized(user, action, resource, effect, policy_kind):
     )
 
 
-def repository_error(name, reason, status=400):
-    error = {"type": "repository_exception", "reason": f"[{name}] {reason}"}
-    return Denied(status, {"error": {"root_cause": [error], **error}, "status": status})
-
-
 # ---------------------------------------------------------------- identities (moto's IAM and STS)
 
 
@@ -180,10 +175,6 @@ def decision(policies, action, resource):
     """Identity-based evaluation: "Deny" (an explicit Deny wins), else "Allow", else None (implicit deny)."""
     effects = [s.get("Effect") for doc in policies for s in _statements(doc) if _applies(s, action, resource)]
     return "Deny" if "Deny" in effects else ("Allow" if "Allow" in effects else None)
-
-
-def allowed(policies, action, resource):
-    return decision(policies, action, resource) == "Allow"
 
 
 def trusts_service(trust_policy, source_account, source_arn):

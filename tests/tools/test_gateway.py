@@ -53,7 +53,7 @@ def policy(*statements):
     ],
 )
 def test_pass_role_evaluation(statements, expected):
-    assert gateway.allowed([policy(*statements)], "iam:PassRole", ROLE) is expected
+    assert (gateway.decision([policy(*statements)], "iam:PassRole", ROLE) == "Allow") is expected
 
 
 def test_policies_from_several_documents_combine():
@@ -61,7 +61,7 @@ def test_policies_from_several_documents_combine():
         policy({"Effect": "Allow", "Action": "iam:PassRole", "Resource": ROLE}),
         policy({"Effect": "Deny", "Action": "*", "Resource": ROLE}),
     ]
-    assert not gateway.allowed(docs, "iam:PassRole", ROLE)
+    assert gateway.decision(docs, "iam:PassRole", ROLE) == "Deny"
 
 
 def trust(principal, condition=None, effect="Allow", action="sts:AssumeRole"):
