@@ -147,5 +147,5 @@ def test_es_restore_from_an_automated_snapshot(ansible, stack, caller, opensearc
         module_args(stack, caller, repository=AUTOMATED, snapshot=name, indices=[index], wait_timeout=120),
     )
     assert not result.get("failed"), result
-    assert result["changed"] and result["restored_indices"] == [index]
+    assert result["changed"] and result["restored_indices"] == [{"source": index, "index": index, "docs": 3}]
     assert opensearch.request("GET", f"{index}/_count")["count"] == 3
