@@ -10,6 +10,7 @@ listed in docs/design.md ("The domain gateway").
 
 import argparse
 import datetime
+import email.utils
 import fnmatch
 import hashlib
 import hmac
@@ -19,6 +20,7 @@ import os
 import re
 import sys
 import threading
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -28,12 +30,20 @@ from botocore.awsrequest import AWSRequest, HTTPHeaders
 from botocore.credentials import Credentials
 
 ACCOUNT_ID = "123456789012"  # moto's default account
-TRUSTED_SERVICES = ("es.amazonaws.com", "opensearchservice.amazonaws.com")
+# the only principal AWS documents for the snapshot role's trust policy (research: §11)
+TRUSTED_SERVICE = "es.amazonaws.com"
+# The account of the service's own session that assumes snapshot roles
+# (arn:aws:sts::<it>:assumed-role/cp-sts-grant-role/swift-<region>-prod-<customer account>): AWS's is
+# per region and not published, so this one is the gateway's stand-in.
+SERVICE_ACCOUNT = "000000000000"
 MAX_SKEW = datetime.timedelta(minutes=5)
-_AUTH = re.compile(
-    r"^AWS4-HMAC-SHA256 Credential=(?P<credential>[^,]+),\s*SignedHeaders=(?P<signed>[^,]+),\s*Signature=(?P<sig>[0-9a-f]{64})$"
-)
+ALGORITHM = "AWS4-HMAC-SHA256"
+# The repository of automated snapshots of a domain that encrypts data at rest, and the moto bucket behind it.
+AUTOMATED = "cs-automated-enc"
+AUTOMATED_BUCKET = "searchops-gateway-automated"
 _REPOSITORY_PATH = re.compile(r"^/_snapshot/(?P<name>[^/?]+)/?$")
+_SNAPSHOT_PATH = re.compile(r"^/_snapshot/(?P<name>[^/?]+)(?P<rest>/.*)?$")
+_RESTORE = re.compile(r"^/[^/]+/_restore/?$")
 _SNAPSHOT_LISTING = re.compile(r"^/_snapshot(?:/(?P<names>[^/?]+))?/?$")
 
 
@@ -47,12 +57,27 @@ class Denied(Exception):
 
 
 def message(text, status=403):
+    """The SigV4 layer's answers: lower-case `message` (research §7)."""
     return Denied(status, {"message": text})
 
 
-def repository_error(name, reason, status=400):
-    error = {"type": "repository_exception", "reason": f"[{name}] {reason}"}
-    return Denied(status, {"error": {"root_cause": [error], **error}, "status": status})
+def front_end(text, status=403):
+    """The AWS front end's answers: capital `Message` (research §1-4)."""
+    return Denied(status, {"Message": text})
+
+
+def not_authorized(user, action, resource, effect, policy_kind):
+    """IAM's wording: an explicit Deny names the identity-based policy; otherwise no policy of the kind
+    that decides (identity-based for iam:PassRole, the domain's resource-based policy for es:ESHttp*) allows it."""
+    if effect == "Deny":
+        return front_end(
+            f"User: {user} is not authorized to perform: {action} on resource: {resource} "
+            "with an explicit deny in an identity-based policy"
+        )
+    on = f" on resource: {resource}" if policy_kind == "identity-based" else ""
+    return front_end(
+        f"User: {user} is not authorized to perform: {action}{on} because no {policy_kind} policy allows the {action} action"
+    )
 
 
 # ---------------------------------------------------------------- identities (moto's IAM and STS)
@@ -146,10 +171,10 @@ def _applies(statement, action, resource):
     return action_ok and resource_ok
 
 
-def allowed(policies, action, resource):
-    """Identity-based evaluation: an explicit Deny wins, else any Allow, else implicit deny."""
+def decision(policies, action, resource):
+    """Identity-based evaluation: "Deny" (an explicit Deny wins), else "Allow", else None (implicit deny)."""
     effects = [s.get("Effect") for doc in policies for s in _statements(doc) if _applies(s, action, resource)]
-    return "Deny" not in effects and "Allow" in effects
+    return "Deny" if "Deny" in effects else ("Allow" if "Allow" in effects else None)
 
 
 def trusts_service(trust_policy, source_account, source_arn):
@@ -163,7 +188,7 @@ def trusts_service(trust_policy, source_account, source_arn):
             continue
         principal = statement.get("Principal", {})
         services = _listed(principal.get("Service", [])) if isinstance(principal, dict) else []
-        if not any(service in TRUSTED_SERVICES for service in services):
+        if TRUSTED_SERVICE not in services:
             continue
         if _conditions_hold(statement.get("Condition", {}), context):
             return True
@@ -191,11 +216,13 @@ def _conditions_hold(conditions, context):
 
 
 class _Verifier(SigV4Auth):
-    """botocore's signer, restricted to the headers the client said it signed."""
+    """botocore's signer, restricted to the headers the client said it signed, hashing the body it
+    received (as AWS's es endpoint does) rather than trusting x-amz-content-sha256."""
 
-    def __init__(self, credentials, service, region, signed_headers):
+    def __init__(self, credentials, service, region, signed_headers, body):
         super().__init__(credentials, service, region)
         self._signed = signed_headers
+        self._body = body
 
     def headers_to_sign(self, request):
         headers = HTTPHeaders()
@@ -203,6 +230,45 @@ class _Verifier(SigV4Auth):
             if name.lower() in self._signed:
                 headers[name.lower()] = value
         return headers
+
+    def canonical_request(self, request):
+        head = super().canonical_request(request).rsplit("\n", 1)[0]
+        return f"{head}\n{hashlib.sha256(self._body).hexdigest()}"
+
+
+def authorization_parameters(authorization):
+    """{name: value} of an AWS4-HMAC-SHA256 Authorization header, or Denied with AWS's text."""
+    params = {}
+    for part in authorization[len(ALGORITHM) :].split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if "=" not in part:
+            raise message(
+                f"'{part}' not a valid key=value pair (missing equal-sign) in Authorization header: '{authorization}'"
+            )
+        name, value = part.split("=", 1)
+        params[name] = value
+    return params
+
+
+def request_time(headers):
+    """(X-Amz-Date as sent or the Date header in ISO 8601 basic form, its datetime), or (None, None)."""
+    amz_date = headers.get("x-amz-date")
+    if amz_date:
+        try:
+            return amz_date, datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(
+                tzinfo=datetime.timezone.utc
+            )
+        except ValueError:
+            raise message("The X-Amz-Date header is not in the ISO8601 basic format.") from None
+    if headers.get("date"):
+        try:
+            timestamp = email.utils.parsedate_to_datetime(headers["date"]).astimezone(datetime.timezone.utc)
+        except (TypeError, ValueError):
+            raise message("The Date header is not a valid HTTP date.") from None
+        return timestamp.strftime("%Y%m%dT%H%M%SZ"), timestamp
+    return None, None
 
 
 def verify_sigv4(method, raw_path, headers, body, region, lookup, now=None):
@@ -213,11 +279,25 @@ def verify_sigv4(method, raw_path, headers, body, region, lookup, now=None):
     verb = method.capitalize()
     authorization = headers.get("authorization")
     if not authorization:
-        raise Denied(403, {"Message": f"User: anonymous is not authorized to perform: es:ESHttp{verb}"})
-    match = _AUTH.match(authorization.strip())
-    if not match:
-        raise message(f"Authorization header is not a valid AWS4-HMAC-SHA256 signature: {authorization.split(' ')[0]}")
-    parts = match["credential"].split("/")
+        raise front_end(
+            f"User: anonymous is not authorized to perform: es:ESHttp{verb} because no resource-based policy "
+            f"allows the es:ESHttp{verb} action"
+        )
+    authorization = authorization.strip()
+    if authorization.split(" ", 1)[0] != ALGORITHM:
+        raise message(f"Authorization header is not a valid {ALGORITHM} signature: {authorization.split(' ')[0]}")
+    params = authorization_parameters(authorization)
+    amz_date, timestamp = request_time(headers)
+    missing = [
+        f"Authorization header requires '{name}' parameter."
+        for name in ("Credential", "Signature", "SignedHeaders")
+        if name not in params
+    ]
+    if amz_date is None:
+        missing.append("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
+    if missing:
+        raise message(f"{' '.join(missing)} Authorization={authorization}")
+    parts = params["Credential"].split("/")
     if len(parts) != 5 or parts[4] != "aws4_request":
         raise message("Credential should be scoped with a valid terminator: 'aws4_request'. ")
     access_key_id, scope_date, scope_region, scope_service = parts[:4]
@@ -225,13 +305,6 @@ def verify_sigv4(method, raw_path, headers, body, region, lookup, now=None):
         raise message(f"Credential should be scoped to a valid region, not '{scope_region}'. ")
     if scope_service != "es":
         raise message("Credential should be scoped to correct service: 'es'. ")
-    amz_date = headers.get("x-amz-date")
-    if not amz_date:
-        raise message("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
-    try:
-        timestamp = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
-    except ValueError:
-        raise message("The X-Amz-Date header is not in the ISO8601 basic format.") from None
     now = now or datetime.datetime.now(datetime.timezone.utc)
     if abs(now - timestamp) > MAX_SKEW:
         stamp = "%Y%m%dT%H%M%SZ"
@@ -243,13 +316,13 @@ def verify_sigv4(method, raw_path, headers, body, region, lookup, now=None):
             f"({now.strftime(stamp)} + 5 min.)"
         )
     if scope_date != amz_date[:8]:
-        raise message("Credential should be scoped to a valid date. ")
-    signed = set(match["signed"].lower().split(";"))
+        raise message(
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: "
+            f"'{scope_date}' != '{amz_date[:8]}', from '{amz_date}'."
+        )
+    signed = set(params["SignedHeaders"].lower().split(";"))
     if "host" not in signed:
         raise message("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
-    content_hash = headers.get("x-amz-content-sha256")
-    if content_hash and content_hash != hashlib.sha256(body).hexdigest():
-        raise Denied(400, {"message": "The provided 'x-amz-content-sha256' header does not match what was computed."})
 
     identity = lookup(access_key_id)
     if identity is None:
@@ -265,12 +338,15 @@ def verify_sigv4(method, raw_path, headers, body, region, lookup, now=None):
         if name in headers:
             request.headers[name] = headers[name]
     request.context["timestamp"] = amz_date
-    verifier = _Verifier(Credentials(access_key_id, identity.secret), "es", region, signed)
-    expected = verifier.signature(verifier.string_to_sign(request, verifier.canonical_request(request)), request)
-    if not hmac.compare_digest(expected, match["sig"]):
+    verifier = _Verifier(Credentials(access_key_id, identity.secret), "es", region, signed, body)
+    canonical = verifier.canonical_request(request)
+    string_to_sign = verifier.string_to_sign(request, canonical)
+    if not hmac.compare_digest(verifier.signature(string_to_sign, request), params["Signature"]):
         raise message(
             "The request signature we calculated does not match the signature you provided. Check your AWS Secret "
-            "Access Key and signing method. Consult the service documentation for details."
+            "Access Key and signing method. Consult the service documentation for details.\n\n"
+            f"The Canonical String for this request should have been\n'{canonical}'\n\n"
+            f"The String-to-Sign should have been\n'{string_to_sign}'\n"
         )
     return identity
 
@@ -279,13 +355,10 @@ def authorize_http(identity, method, domain_arn, path):
     """The domain's access policy delegates to IAM (account root as principal): the signing
     identity needs es:ESHttp<Verb> on the domain's sub-resource for the path."""
     action = f"es:ESHttp{method.capitalize()}"
-    if not allowed(identity.policies, action, f"{domain_arn}{path}"):
-        raise Denied(
-            403,
-            {
-                "Message": f"User: {identity.arn} is not authorized to perform: {action} because no identity-based policy allows the {action} action"
-            },
-        )
+    resource = f"{domain_arn}{path}"
+    effect = decision(identity.policies, action, resource)
+    if effect != "Allow":
+        raise not_authorized(identity.arn, action, resource, effect, "resource-based")
 
 
 # ---------------------------------------------------------------- repository registration
@@ -315,10 +388,22 @@ class Repositories:
         self.path.write_text(json.dumps(self.roles, indent=2))
 
 
+def assume_role_denied(role_arn, region, account=ACCOUNT_ID):
+    """STS's AccessDenied as the node reports it when the service cannot assume the role: the same
+    answer whether the role is missing or does not trust the service (STS does not say which).
+    The error JSON's nesting and status 500 are inferred (research §5)."""
+    reason = (
+        f"User: arn:aws:sts::{SERVICE_ACCOUNT}:assumed-role/cp-sts-grant-role/swift-{region}-prod-{account} is not "
+        f"authorized to perform: sts:AssumeRole on resource: {role_arn} (Service: AWSSecurityTokenService; "
+        f"Status Code: 403; Error Code: AccessDenied; Request ID: {uuid.uuid4()})"
+    )
+    error = {"type": "a_w_s_security_token_service_exception", "reason": reason}
+    return Denied(500, {"error": {"root_cause": [error], **error}, "status": 500})
+
+
 def check_registration(name, body, identity, domain_arn, role_lookup=moto_role):
-    """AWS's checks on PUT/POST _snapshot/<name>; returns (body to forward, role_arn or None)."""
-    if name.startswith("cs-"):
-        raise repository_error(name, "repository names starting with 'cs-' are reserved for automated snapshots")
+    """AWS's checks on PUT/POST _snapshot/<name>; returns (body to forward, role_arn or None).
+    Repositories of type fs pass through (what AWS does with them is not known here)."""
     try:
         definition = json.loads(body or b"{}")
     except ValueError:
@@ -328,23 +413,40 @@ def check_registration(name, body, identity, domain_arn, role_lookup=moto_role):
     settings = dict(definition.get("settings") or {})
     role_arn = settings.pop("role_arn", None)
     if not role_arn:
-        raise repository_error(
-            name, "settings.role_arn is required: Amazon OpenSearch Service accesses the bucket by assuming that role"
-        )
-    if not allowed(identity.policies, "iam:PassRole", role_arn):
-        raise message(f"User: {identity.arn} is not authorized to perform: iam:PassRole on resource: {role_arn}")
+        raise front_end("settings.role_arn is needed for snapshot registration.", status=401)
+    effect = decision(identity.policies, "iam:PassRole", role_arn)
+    if effect != "Allow":
+        raise not_authorized(identity.arn, "iam:PassRole", role_arn, effect, "identity-based")
     role = role_lookup(role_arn)
-    if role is None:
-        raise repository_error(name, f"the role {role_arn} does not exist", status=500)
-    if not trusts_service(role.assume_role_policy_document, ACCOUNT_ID, domain_arn):
-        raise repository_error(
-            name,
-            f"the service could not assume {role_arn}: its trust policy does not allow es.amazonaws.com "
-            "to perform sts:AssumeRole for this domain",
-            status=500,
-        )
+    if role is None or not trusts_service(role.assume_role_policy_document, ACCOUNT_ID, domain_arn):
+        raise assume_role_denied(role_arn, domain_arn.split(":")[3])
     definition["settings"] = settings
     return json.dumps(definition).encode(), role_arn
+
+
+def check_service_repository(method, path):
+    """The cs-* repositories are the service's (automated snapshots): clients may read them and
+    restore from them; anything else, registering a cs-* name included, is refused. AWS's texts for
+    these refusals are not published: this is its answer for APIs it blocks (research §2, §9)."""
+    match = _SNAPSHOT_PATH.match(path)
+    if not match or not unquote(match["name"]).startswith("cs-") or method in ("GET", "HEAD"):
+        return
+    if method == "POST" and _RESTORE.match(match["rest"] or ""):
+        return
+    raise front_end(f"Your request: '{path}' is not allowed.", status=401)
+
+
+def client_listing(listing, roles):
+    """A GET _snapshot answer as AWS shows it: role_arn added back to the repositories registered
+    through the gateway, and the service's cs-* repositories as their type alone."""
+    shown = {}
+    for name, definition in listing.items():
+        if name.startswith("cs-") and isinstance(definition, dict):
+            definition = {"type": definition.get("type")}
+        elif name in roles and isinstance(definition, dict):
+            definition = dict(definition, settings=dict(definition.get("settings") or {}, role_arn=roles[name]))
+        shown[name] = definition
+    return shown
 
 
 # ---------------------------------------------------------------- HTTP
@@ -353,13 +455,53 @@ def check_registration(name, body, identity, domain_arn, role_lookup=moto_role):
 class Gateway(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address, upstream, region, domain_arn, repositories, lookup=moto_identity):
+    def __init__(self, address, upstream, region, domain_arn, repositories, moto_url=None, lookup=moto_identity):
         super().__init__(address, Handler)
         self.upstream = urlsplit(upstream)
         self.region = region
         self.domain_arn = domain_arn
         self.repositories = repositories
+        self.moto_url = moto_url
         self.lookup = lookup
+        self.automated_lock = threading.Lock()
+
+    def upstream_request(self, method, path, body=b"", content_type="application/json"):
+        """(status, content type, payload) of the node's answer."""
+        conn = http.client.HTTPConnection(self.upstream.hostname, self.upstream.port, timeout=300)
+        try:
+            conn.request(method, path, body=body or None, headers={"Content-Type": content_type} if body else {})
+            response = conn.getresponse()
+            return response.status, response.getheader("Content-Type", "application/json"), response.read()
+        except OSError as err:
+            raise Denied(502, {"message": f"the domain's node is unreachable: {err}"}) from None
+        finally:
+            conn.close()
+
+    def ensure_automated(self):
+        """The repository of automated snapshots exists on the node, as on a domain that encrypts data at
+        rest: registered by the gateway itself (the service's side), in a moto bucket of its own, under
+        its real name cs-automated-enc. Checked on every _snapshot request, because the node loses it
+        when tools/stack.py unregisters S3 repositories after moto (and its buckets) restarted."""
+        with self.automated_lock:
+            if self.upstream_request("GET", f"/_snapshot/{AUTOMATED}")[0] == 200:
+                return
+            import boto3
+
+            s3 = boto3.client(
+                "s3",
+                endpoint_url=self.moto_url,
+                region_name=self.region,
+                aws_access_key_id="gateway",
+                aws_secret_access_key="gateway",
+            )
+            if AUTOMATED_BUCKET not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
+                s3.create_bucket(Bucket=AUTOMATED_BUCKET)
+            definition = {"type": "s3", "settings": {"bucket": AUTOMATED_BUCKET}}
+            status, _type, payload = self.upstream_request(
+                "PUT", f"/_snapshot/{AUTOMATED}", json.dumps(definition).encode()
+            )
+            if status != 200:
+                sys.stdout.write(f"gateway: could not register {AUTOMATED} on the node: {status} {payload[:300]!r}\n")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -374,11 +516,16 @@ class Handler(BaseHTTPRequestHandler):
         try:
             identity = verify_sigv4(self.command, self.path, headers, body, gateway.region, gateway.lookup)
             authorize_http(identity, self.command, gateway.domain_arn, path)
+            check_service_repository(self.command, path)
+            if path.startswith("/_snapshot") and gateway.moto_url:
+                gateway.ensure_automated()
             role_arn = None
             match = _REPOSITORY_PATH.match(path)
             if match and self.command in ("PUT", "POST"):
                 body, role_arn = check_registration(unquote(match["name"]), body, identity, gateway.domain_arn)
-            status, content_type, payload = self.forward(body, headers)
+            status, content_type, payload = gateway.upstream_request(
+                self.command, self.path, body, headers.get("content-type", "application/json")
+            )
             if 200 <= status < 300:
                 payload = self.after(path, match, role_arn, payload)
         except Denied as denied:
@@ -392,32 +539,15 @@ class Handler(BaseHTTPRequestHandler):
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = do_PATCH = do_request
 
-    def forward(self, body, headers):
-        upstream = self.server.upstream
-        conn = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=300)
-        forwarded = {"Content-Type": headers.get("content-type", "application/json")} if body else {}
-        try:
-            conn.request(self.command, self.path, body=body or None, headers=forwarded)
-            response = conn.getresponse()
-            return response.status, response.getheader("Content-Type", "application/json"), response.read()
-        except OSError as err:
-            raise Denied(502, {"message": f"the domain's node is unreachable: {err}"}) from None
-        finally:
-            conn.close()
-
     def after(self, path, registration, role_arn, payload):
-        """Keep role_arn for registered repositories and show it on reads, as AWS does."""
+        """Keep role_arn for registered repositories; show listings as AWS does (client_listing)."""
         repositories = self.server.repositories
         if registration and self.command in ("PUT", "POST") and role_arn:
             repositories.set(unquote(registration["name"]), role_arn)
         elif registration and self.command == "DELETE":
             repositories.forget([unquote(registration["name"])])
         elif self.command == "GET" and _SNAPSHOT_LISTING.match(path):
-            listing = json.loads(payload)
-            for name, definition in listing.items():
-                if name in repositories.roles and isinstance(definition, dict):
-                    definition.setdefault("settings", {})["role_arn"] = repositories.roles[name]
-            payload = json.dumps(listing).encode()
+            payload = json.dumps(client_listing(json.loads(payload), repositories.roles)).encode()
         return payload
 
     def log_message(self, format, *args):  # noqa: A002 - BaseHTTPRequestHandler's signature
@@ -474,7 +604,12 @@ def main(argv=None):
     create_operator(f"http://{args.host}:{args.moto_port}", args.region, args.operator)
     domain_arn = f"arn:aws:es:{args.region}:{ACCOUNT_ID}:domain/{args.domain}"
     gateway = Gateway(
-        (args.host, args.port), args.upstream, args.region, domain_arn, Repositories(args.state / "repositories.json")
+        (args.host, args.port),
+        args.upstream,
+        args.region,
+        domain_arn,
+        Repositories(args.state / "repositories.json"),
+        moto_url=f"http://{args.host}:{args.moto_port}",
     )
     print(f"gateway for {domain_arn} on http://{args.host}:{args.port} -> {args.upstream}", flush=True)
     gateway.serve_forever()

@@ -108,11 +108,17 @@ def check_file_name(kind, name):
         raise ConfigurationError(f"{kind} name {name!r} must not contain {' '.join(repr(c) for c in bad)}")
 
 
+def service_managed(name, on_aws):
+    """Whether the repository is one of Amazon OpenSearch Service's own (cs-automated, cs-automated-enc,
+    cs-ultrawarm): the service takes and deletes their snapshots; clients may read and restore from them."""
+    return on_aws and name.startswith("cs-")
+
+
 def validate_repository_name(name, on_aws):
     if not name or name != name.strip():
         raise ConfigurationError(f"Repository name {name!r} must not be empty or start or end with spaces")
     check_file_name("Repository", name)
-    if on_aws and name.startswith("cs-"):
+    if service_managed(name, on_aws):
         raise ConfigurationError(
             f"Repository name {name!r} is reserved on Amazon OpenSearch Service (names starting with 'cs-' "
             "belong to its automated snapshots)",

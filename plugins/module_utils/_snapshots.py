@@ -18,6 +18,7 @@ from ansible_collections.searchops.snapshots.plugins.module_utils._errors import
 )
 from ansible_collections.searchops.snapshots.plugins.module_utils._repositories import (
     check_file_name,
+    service_managed,
     validate_repository_name,
 )
 
@@ -155,6 +156,18 @@ class Snapshots:
 
     def path(self, *parts):
         return quote_path("_snapshot", self.name, *parts)
+
+    def check_writable(self, verb):
+        """Refuse, before any request, to take (verb "take") or delete snapshots in a repository of
+        Amazon OpenSearch Service's automated snapshots: the service refuses it."""
+        if service_managed(self.name, self.client.is_aws):
+            raise ConfigurationError(
+                f"Repository {self.name!r} holds Amazon OpenSearch Service's automated snapshots: the service takes "
+                f"and deletes them itself (it keeps them 14 days), and Amazon OpenSearch Service refuses to {verb} "
+                "snapshots in it",
+                "Take and prune manual snapshots in a repository of your own (searchops.snapshots.es_snapshot_repo "
+                "registers one); es_restore restores from this one",
+            )
 
     def get(self, snapshot, deadline=None):
         """The snapshot's info, or None when it does not exist."""

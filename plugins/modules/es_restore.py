@@ -16,7 +16,9 @@ description:
     existing indices are left untouched and reported as skipped, so a second run restores nothing and reports no change.
   - System and hidden indices (names starting with C(.), such as C(.kibana*), C(.opendistro_security), C(.plugins*))
     are left out by default; they break full restores on Amazon OpenSearch Service.
-  - Works the same from a repository registered C(readonly) on another cluster (migration).
+  - Works the same from a repository registered C(readonly) on another cluster (migration), and from the automated
+    snapshots of Amazon OpenSearch Service (repository C(cs-automated-enc), or C(cs-automated) on domains without
+    encryption at rest).
 options:
   repository:
     description:

@@ -14,6 +14,8 @@ description:
   - Idempotent. A snapshot that already exists and succeeded is left alone; one that is still running is
     attached to and waited for; a snapshot that failed, or ended C(PARTIAL) without O(partial=true), makes the module fail
     with the reasons per shard.
+  - On Amazon OpenSearch Service, a repository whose name starts with C(cs-) (C(cs-automated-enc), the automated
+    snapshots) is the service's own; taking or deleting snapshots in it is refused before any request.
   - Names may use date math (C(<nightly-{now/d}>)); the module resolves them as the server does, so a re-run on the same
     day finds the same snapshot.
   - Another snapshot or deletion in the way is waited out, and a create request whose answer was lost (timeout,
@@ -226,6 +228,7 @@ def ensure(module, client):
     name = resolve(params["snapshot"], now)
     validate_snapshot_name(name)
     repo = Snapshots(client, params["repository"])
+    repo.check_writable("take" if params["state"] == "present" else "delete")
     before = repo.get(name)
     deadline = client.clock.deadline(params["wait_timeout"])
     result = {"changed": False}

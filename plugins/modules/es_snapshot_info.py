@@ -12,6 +12,8 @@ version_added: 0.1.0
 description:
   - Lists the registered snapshot repositories and the snapshots that are running.
   - With O(repository), also lists that repository's snapshots, filtered by name or pattern and by state.
+  - On Amazon OpenSearch Service the automated snapshots' repository (C(cs-automated-enc) or C(cs-automated)) is listed
+    with its type alone, as the service shows it, and its snapshots can be listed like any other's.
   - Read-only; never reports a change.
 options:
   repository:

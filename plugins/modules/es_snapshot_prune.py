@@ -15,6 +15,8 @@ description:
     O(max_age) and those beyond the O(max_count) newest. The O(min_count) newest successful snapshots are kept whatever
     their age, and a running snapshot is never touched.
   - Deletes in batches (several names in one request), so a long backlog goes in a few requests.
+  - On Amazon OpenSearch Service, a repository whose name starts with C(cs-) holds the service's automated snapshots,
+    which it keeps for 14 days and deletes itself; pruning it is refused before any request, in check mode too.
   - Deleting a snapshot removes only the files no other snapshot uses; later snapshots stay complete.
 options:
   repository:
@@ -169,6 +171,7 @@ def prune(module, client):
     params = module.params
     max_age = parse_age(params["max_age"]) if params["max_age"] is not None else None
     repo = Snapshots(client, params["repository"])
+    repo.check_writable("delete")
     cluster_uuid = None if params["include_other_clusters"] else cluster_identity(client)[CLUSTER_UUID]
     listed = repo.list(params["snapshots"], verbose=True)
     decided = plan(

@@ -92,7 +92,8 @@ def test_no_credentials(ansible, stack, setup, repo):
 
 def test_unsigned_request(ansible, stack, setup, repo):
     msg = failure(ansible, args(stack, setup, repo, auth_type="none"))
-    assert "anonymous is not authorized" in msg and "auth_type: aws_sigv4" in msg
+    assert "anonymous is not authorized to perform: es:ESHttpGet because no resource-based policy" in msg
+    assert "auth_type: aws_sigv4" in msg
 
 
 def test_wrong_region(ansible, stack, setup, repo):
@@ -102,6 +103,7 @@ def test_wrong_region(ansible, stack, setup, repo):
 
 def test_wrong_secret(ansible, stack, setup, repo):
     msg = failure(ansible, args(stack, setup, repo, access_key=setup["deployer"]["key"], secret_key="wrong"))
+    assert "HTTP 403" in msg and "The Canonical String for this request should have been" in msg
     assert "check secret_key" in msg
 
 
@@ -113,7 +115,10 @@ def test_unknown_access_key(ansible, stack, setup, repo):
 def test_caller_without_pass_role(ansible, stack, setup, repo, iam_factory, opensearch):
     outsider = iam_factory.user(ES_HTTP_ALL)
     msg = failure(ansible, args(stack, setup, repo, **keys(outsider)))
-    assert f"not authorized to perform: iam:PassRole on resource: {setup['role']}" in msg
+    assert (
+        f"not authorized to perform: iam:PassRole on resource: {setup['role']} because no identity-based policy "
+        "allows the iam:PassRole action" in msg
+    )
     assert f"grant it iam:PassRole on {setup['role']}" in msg
     assert opensearch.request("GET", f"_snapshot/{repo}", expect=(404,))
 
@@ -121,7 +126,8 @@ def test_caller_without_pass_role(ansible, stack, setup, repo, iam_factory, open
 def test_caller_without_es_http_permission(ansible, stack, setup, repo, iam_factory):
     nobody = iam_factory.user()
     msg = failure(ansible, args(stack, setup, repo, **keys(nobody)))
-    assert "es:ESHttpGet" in msg and "Allow es:ESHttpGet" in msg
+    assert "es:ESHttpGet because no resource-based policy allows the es:ESHttpGet action" in msg
+    assert "Allow es:ESHttpGet" in msg
 
 
 def test_pass_role_is_checked_for_the_role_given(ansible, stack, setup, repo):
@@ -133,22 +139,48 @@ def test_pass_role_is_checked_for_the_role_given(ansible, stack, setup, repo):
     assert f"iam:PassRole on resource: {other}" in msg
 
 
+TRUST_HINT = "check that the role exists and that its trust policy allows es.amazonaws.com sts:AssumeRole"
+
+
 def test_role_missing_with_pass_role_allowed(ansible, stack, setup, repo, iam_factory):
     admin = iam_factory.user(ES_HTTP_ALL, {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"})
     missing = f"arn:aws:iam::{stack['account_id']}:role/does-not-exist"
     module_args = args(stack, setup, repo, **keys(admin))
     module_args["settings"]["role_arn"] = missing
     msg = failure(ansible, module_args)
-    assert f"the role {missing} does not exist" in msg
+    assert "a_w_s_security_token_service_exception" in msg
+    assert f"sts:AssumeRole on resource: {missing}" in msg and TRUST_HINT in msg
 
 
-def test_role_not_trusting_the_service(ansible, stack, setup, repo, iam_factory):
-    untrusting = iam_factory.role(trusted_service="ec2.amazonaws.com")
+@pytest.mark.parametrize("trusted", ["ec2.amazonaws.com", "opensearchservice.amazonaws.com"])
+def test_role_not_trusting_the_service(ansible, stack, setup, repo, iam_factory, trusted):
+    untrusting = iam_factory.role(trusted_service=trusted)
     admin = iam_factory.user(ES_HTTP_ALL, {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"})
     module_args = args(stack, setup, repo, **keys(admin))
     module_args["settings"]["role_arn"] = untrusting
     msg = failure(ansible, module_args)
-    assert "trust policy does not allow es.amazonaws.com" in msg
+    assert f"sts:AssumeRole on resource: {untrusting}" in msg and TRUST_HINT in msg
+
+
+def test_missing_role_arn(ansible, stack, setup, repo, opensearch):
+    module_args = args(stack, setup, repo, **keys(setup["deployer"]))
+    del module_args["settings"]["role_arn"]
+    msg = failure(ansible, module_args)
+    assert "HTTP 401" in msg and "settings.role_arn is needed for snapshot registration." in msg
+    assert "registers S3 repositories only with settings.role_arn" in msg
+    assert "username" not in msg
+    assert opensearch.request("GET", f"_snapshot/{repo}", expect=(404,))
+
+
+def test_explicit_deny_of_pass_role(ansible, stack, setup, repo, iam_factory):
+    denied = iam_factory.user(
+        ES_HTTP_ALL,
+        {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "iam:PassRole", "Resource": setup["role"]},
+    )
+    msg = failure(ansible, args(stack, setup, repo, **keys(denied)))
+    assert "with an explicit deny in an identity-based policy" in msg
+    assert "remove or narrow that Deny statement" in msg
 
 
 def test_reserved_name_refused_before_any_request(ansible, stack, setup):

@@ -1,6 +1,11 @@
 """The domain gateway over real HTTP: AWS's answers to unsigned, signed, tampered requests and
 to repository registrations (PassRole, trust), in front of the real OpenSearch node."""
 
+import datetime
+import hashlib
+import hmac
+import re
+
 import pytest
 import requests
 from requests_aws4auth import AWS4Auth
@@ -18,7 +23,10 @@ def test_unsigned_request_is_refused_like_aws(stack):
     for method, verb in (("GET", "Get"), ("PUT", "Put"), ("POST", "Post"), ("DELETE", "Delete")):
         response = requests.request(method, f"{stack['gateway']}/_cluster/health", timeout=30)
         assert response.status_code == 403
-        assert response.json() == {"Message": f"User: anonymous is not authorized to perform: es:ESHttp{verb}"}
+        assert response.json() == {
+            "Message": f"User: anonymous is not authorized to perform: es:ESHttp{verb} because no resource-based "
+            f"policy allows the es:ESHttp{verb} action"
+        }
 
 
 def test_signed_request_reaches_opensearch(stack, iam_factory):
@@ -38,14 +46,22 @@ def test_wrong_secret_and_tampered_body_are_refused(stack, iam_factory, bucket):
     ).prepare()
     prepared.body = prepared.body.replace(b"1", b"2")  # same length, different content
     response = requests.Session().send(prepared, timeout=30)
-    assert response.status_code == 400 and "does not match what was computed" in response.json()["message"]
+    assert response.status_code == 403
+    text = response.json()["message"]
+    # AWS appends the canonical request it computed (from the body it received) and the string to sign
+    assert text.startswith("The request signature we calculated does not match")
+    assert "\n\nThe Canonical String for this request should have been\n'PUT\n/" in text
+    assert hashlib.sha256(prepared.body).hexdigest() + "'\n\nThe String-to-Sign should have been\n'" in text
 
 
 def test_identity_without_es_http_permission(stack, iam_factory):
     user = iam_factory.user()
     response = requests.get(f"{stack['gateway']}/", auth=sign(user), timeout=30)
     assert response.status_code == 403
-    assert f"User: {user['arn']} is not authorized to perform: es:ESHttpGet" in response.json()["Message"]
+    assert response.json() == {
+        "Message": f"User: {user['arn']} is not authorized to perform: es:ESHttpGet because no resource-based policy "
+        "allows the es:ESHttpGet action"
+    }
 
 
 def test_temporary_credentials_need_their_session_token(stack, iam_factory, aws_clients):
@@ -95,9 +111,10 @@ def test_registration_without_pass_role_is_refused(stack, iam_factory, bucket, g
     user = iam_factory.user(ES_HTTP_ALL)
     response = register(stack, user, gateway_repo, {"bucket": bucket, "role_arn": role})
     assert response.status_code == 403
-    assert response.json()["message"] == (
-        f"User: {user['arn']} is not authorized to perform: iam:PassRole on resource: {role}"
-    )
+    assert response.json() == {
+        "Message": f"User: {user['arn']} is not authorized to perform: iam:PassRole on resource: {role} because no "
+        "identity-based policy allows the iam:PassRole action"
+    }
     assert opensearch.request("GET", f"_snapshot/{gateway_repo}", expect=(404,))
 
 
@@ -108,20 +125,59 @@ def test_explicit_deny_wins(stack, iam_factory, bucket, gateway_repo):
         {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
         {"Effect": "Deny", "Action": "iam:PassRole", "Resource": role},
     )
-    assert register(stack, user, gateway_repo, {"bucket": bucket, "role_arn": role}).status_code == 403
+    response = register(stack, user, gateway_repo, {"bucket": bucket, "role_arn": role})
+    assert response.status_code == 403
+    assert response.json() == {
+        "Message": f"User: {user['arn']} is not authorized to perform: iam:PassRole on resource: {role} with an "
+        "explicit deny in an identity-based policy"
+    }
 
 
-def test_role_that_does_not_trust_the_service_is_refused(stack, iam_factory, bucket, gateway_repo, opensearch):
-    role = iam_factory.role(trusted_service="ec2.amazonaws.com")
+@pytest.mark.parametrize("trusted", ["ec2.amazonaws.com", "opensearchservice.amazonaws.com", None])
+def test_role_missing_or_not_trusting_the_service_is_refused(
+    stack, iam_factory, bucket, gateway_repo, opensearch, trusted
+):
+    """STS's AccessDenied, the same whether the role is missing or does not trust es.amazonaws.com."""
+    role = iam_factory.role(trusted_service=trusted) if trusted else f"arn:aws:iam::{stack['account_id']}:role/none"
     user = iam_factory.user(ES_HTTP_ALL, {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"})
     response = register(stack, user, gateway_repo, {"bucket": bucket, "role_arn": role})
-    assert response.status_code == 500 and "trust policy does not allow" in response.text
+    assert response.status_code == 500
+    error = response.json()["error"]
+    assert error["type"] == "a_w_s_security_token_service_exception"
+    assert re.fullmatch(
+        r"User: arn:aws:sts::\d{12}:assumed-role/cp-sts-grant-role/swift-us-east-1-prod-"
+        + stack["account_id"]
+        + r" is not authorized to perform: sts:AssumeRole on resource: "
+        + re.escape(role)
+        + r" \(Service: AWSSecurityTokenService; Status Code: 403; Error Code: AccessDenied; Request ID: [0-9a-f-]+\)",
+        error["reason"],
+    )
     assert opensearch.request("GET", f"_snapshot/{gateway_repo}", expect=(404,))
 
 
 def test_missing_role_arn_and_reserved_names(stack, iam_factory, bucket):
     user = iam_factory.user(ES_HTTP_ALL, {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"})
     response = register(stack, user, unique("r"), {"bucket": bucket})
-    assert response.status_code == 400 and "role_arn is required" in response.text
-    response = register(stack, user, "cs-automated", {"bucket": bucket, "role_arn": iam_factory.role()})
-    assert response.status_code == 400 and "reserved" in response.text
+    assert response.status_code == 401
+    assert response.json() == {"Message": "settings.role_arn is needed for snapshot registration."}
+    response = register(stack, user, "cs-nightly", {"bucket": bucket, "role_arn": iam_factory.role()})
+    assert response.status_code == 401
+    assert response.json() == {"Message": "Your request: '/_snapshot/cs-nightly' is not allowed."}
+
+
+def test_date_header_instead_of_x_amz_date(stack, iam_factory):
+    """AWS takes the request time from a Date header when there is no X-Amz-Date."""
+    user = iam_factory.user(ES_HTTP_ALL)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    date = now.strftime("%a, %d %b %Y %H:%M:%S GMT")
+    host = stack["gateway"].split("//", 1)[1]
+    scope = f"{now:%Y%m%d}/us-east-1/es/aws4_request"
+    canonical = f"GET\n/\n\ndate:{date}\nhost:{host}\n\ndate;host\n{hashlib.sha256(b'').hexdigest()}"
+    to_sign = f"AWS4-HMAC-SHA256\n{now:%Y%m%dT%H%M%SZ}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+    key = f"AWS4{user['secret']}".encode()
+    for part in scope.split("/"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    authorization = f"AWS4-HMAC-SHA256 Credential={user['key']}/{scope}, SignedHeaders=date;host, Signature={signature}"
+    response = requests.get(f"{stack['gateway']}/", headers={"Date": date, "Authorization": authorization}, timeout=30)
+    assert response.status_code == 200, response.text

@@ -2,8 +2,10 @@
 
 import datetime
 import hashlib
+import hmac
 import importlib.util
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -51,7 +53,7 @@ def policy(*statements):
     ],
 )
 def test_pass_role_evaluation(statements, expected):
-    assert gateway.allowed([policy(*statements)], "iam:PassRole", ROLE) is expected
+    assert (gateway.decision([policy(*statements)], "iam:PassRole", ROLE) == "Allow") is expected
 
 
 def test_policies_from_several_documents_combine():
@@ -59,7 +61,7 @@ def test_policies_from_several_documents_combine():
         policy({"Effect": "Allow", "Action": "iam:PassRole", "Resource": ROLE}),
         policy({"Effect": "Deny", "Action": "*", "Resource": ROLE}),
     ]
-    assert not gateway.allowed(docs, "iam:PassRole", ROLE)
+    assert gateway.decision(docs, "iam:PassRole", ROLE) == "Deny"
 
 
 def trust(principal, condition=None, effect="Allow", action="sts:AssumeRole"):
@@ -73,7 +75,9 @@ def trust(principal, condition=None, effect="Allow", action="sts:AssumeRole"):
     "document, expected",
     [
         (trust({"Service": "es.amazonaws.com"}), True),
-        (trust({"Service": ["ec2.amazonaws.com", "opensearchservice.amazonaws.com"]}), True),
+        (trust({"Service": ["ec2.amazonaws.com", "es.amazonaws.com"]}), True),
+        # AWS documents only es.amazonaws.com for the snapshot role (opensearchservice is for ML connectors)
+        (trust({"Service": "opensearchservice.amazonaws.com"}), False),
         (trust({"Service": "es.amazonaws.com"}, {"StringEquals": {"aws:SourceAccount": "123456789012"}}), True),
         (
             trust(
@@ -113,7 +117,11 @@ def signed(
         method=method,
         url=f"http://127.0.0.1:9250{path}",
         data=body,
-        headers={"Content-Type": "application/json"} if body else {},
+        # signed, as requests-aws4auth (the modules' signer) does
+        headers={
+            "X-Amz-Content-SHA256": hashlib.sha256(body).hexdigest(),
+            **({"Content-Type": "application/json"} if body else {}),
+        },
     )
     SigV4Auth(Credentials(KEY, secret, token), service, region).add_auth(request)
     headers = {k.lower(): v for k, v in request.headers.items()}
@@ -140,28 +148,41 @@ def test_signed_body_and_query():
     assert verify("PUT", "/_snapshot/r?verify=false", headers, body)
 
 
+MISMATCH = (
+    "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access "
+    "Key and signing method. Consult the service documentation for details.\n\nThe Canonical String for this "
+    "request should have been\n'"
+)
+
+
 @pytest.mark.parametrize(
-    "tamper, text",
+    "tamper",
     [
         # the body was changed after signing
-        (lambda h, b: (h, b'{"type":"fs"}'), "signature we calculated does not match"),
+        lambda h, b: (h, b'{"type":"fs"}'),
         # the declared payload hash does not belong to the body
-        (
-            lambda h, b: ({**h, "x-amz-content-sha256": hashlib.sha256(b"x").hexdigest()}, b),
-            "does not match what was computed",
-        ),
+        lambda h, b: ({**h, "x-amz-content-sha256": hashlib.sha256(b"x").hexdigest()}, b),
         # the declared payload hash was changed along with the body, but not the signature
-        (
-            lambda h, b: ({**h, "x-amz-content-sha256": hashlib.sha256(b"x").hexdigest()}, b"x"),
-            "signature we calculated does not match",
-        ),
+        lambda h, b: ({**h, "x-amz-content-sha256": hashlib.sha256(b"x").hexdigest()}, b"x"),
     ],
 )
-def test_tampered_requests_are_refused(tamper, text):
+def test_tampered_requests_are_refused_as_a_signature_mismatch(tamper):
+    """AWS's es endpoint answers any mismatch with 403 and the canonical request it computed (from the body it
+    received), not with S3's 400 for x-amz-content-sha256."""
     body = b'{"type":"s3"}'
     headers, body2 = tamper(signed("PUT", "/_snapshot/r", body), body)
-    with pytest.raises(gateway.Denied, match=text):
+    with pytest.raises(gateway.Denied) as err:
         verify("PUT", "/_snapshot/r", headers, body2)
+    assert err.value.status == 403 and list(err.value.body) == ["message"]
+    text = err.value.body["message"]
+    assert text.startswith(MISMATCH)
+    canonical = text[len(MISMATCH) :].split("'\n\nThe String-to-Sign should have been\n'")[0]
+    assert canonical.startswith("PUT\n/_snapshot/r\n\n") and canonical.endswith(hashlib.sha256(body2).hexdigest())
+    scope = f"{headers['x-amz-date'][:8]}/us-east-1/es/aws4_request"
+    string_to_sign = (
+        f"AWS4-HMAC-SHA256\n{headers['x-amz-date']}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+    )
+    assert text.endswith(f"'\n\nThe String-to-Sign should have been\n'{string_to_sign}'\n")
 
 
 def test_tampered_path_is_refused():
@@ -190,7 +211,93 @@ def test_unsigned_request_gets_aws_anonymous_answer(method, verb):
     with pytest.raises(gateway.Denied) as err:
         verify(method, "/", {"host": "127.0.0.1:9250"})
     assert err.value.status == 403
-    assert err.value.body == {"Message": f"User: anonymous is not authorized to perform: es:{verb}"}
+    assert err.value.body == {
+        "Message": f"User: anonymous is not authorized to perform: es:{verb} because no resource-based policy "
+        f"allows the es:{verb} action"
+    }
+
+
+def test_credential_scope_date_must_be_the_request_date():
+    headers = signed()
+    amz_date = headers["x-amz-date"]
+    headers["authorization"] = headers["authorization"].replace(f"/{amz_date[:8]}/", "/20200101/")
+    with pytest.raises(gateway.Denied) as err:
+        verify("GET", "/_cluster/health", headers)
+    assert err.value.status == 403
+    assert err.value.body == {
+        "message": "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: "
+        f"'20200101' != '{amz_date[:8]}', from '{amz_date}'."
+    }
+
+
+@pytest.mark.parametrize(
+    "drop, missing",
+    [
+        ("Signature", "Authorization header requires 'Signature' parameter."),
+        ("SignedHeaders", "Authorization header requires 'SignedHeaders' parameter."),
+        ("Credential", "Authorization header requires 'Credential' parameter."),
+    ],
+)
+def test_malformed_authorization_header(drop, missing):
+    headers = signed()
+    algorithm, params = headers["authorization"].split(" ", 1)
+    kept = ", ".join(p.strip() for p in params.split(",") if not p.strip().startswith(drop + "="))
+    headers["authorization"] = f"{algorithm} {kept}"
+    with pytest.raises(gateway.Denied) as err:
+        verify("GET", "/_cluster/health", headers)
+    assert err.value.status == 403
+    assert err.value.body == {"message": f"{missing} Authorization={headers['authorization']}"}
+
+
+def test_authorization_header_without_parameters_or_date():
+    headers = {"host": "127.0.0.1:9250", "authorization": "AWS4-HMAC-SHA256"}
+    with pytest.raises(gateway.Denied) as err:
+        verify("GET", "/_cluster/health", headers)
+    assert err.value.body == {
+        "message": "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' "
+        "parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence "
+        "of either a 'X-Amz-Date' or a 'Date' header. Authorization=AWS4-HMAC-SHA256"
+    }
+
+
+def test_parameter_without_equal_sign():
+    headers = signed()
+    headers["authorization"] += ", FooBar"
+    with pytest.raises(gateway.Denied) as err:
+        verify("GET", "/_cluster/health", headers)
+    assert err.value.body == {
+        "message": f"'FooBar' not a valid key=value pair (missing equal-sign) in Authorization header: "
+        f"'{headers['authorization']}'"
+    }
+
+
+def sign_with_date_header(method, path, now, secret=SECRET):
+    """SigV4 by hand (independent of botocore and of the gateway) with a Date header instead of X-Amz-Date."""
+    date = now.strftime("%a, %d %b %Y %H:%M:%S GMT")
+    stamp, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
+    empty = hashlib.sha256(b"").hexdigest()
+    canonical = f"{method}\n{path}\n\ndate:{date}\nhost:127.0.0.1:9250\n\ndate;host\n{empty}"
+    scope = f"{day}/us-east-1/es/aws4_request"
+    to_sign = f"AWS4-HMAC-SHA256\n{stamp}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+    key = f"AWS4{secret}".encode()
+    for part in (day, "us-east-1", "es", "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    return {
+        "host": "127.0.0.1:9250",
+        "date": date,
+        "authorization": f"AWS4-HMAC-SHA256 Credential={KEY}/{scope}, SignedHeaders=date;host, Signature={signature}",
+    }
+
+
+def test_date_header_instead_of_x_amz_date():
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    assert verify("GET", "/_cluster/health", sign_with_date_header("GET", "/_cluster/health", now)).arn.endswith("/u")
+    with pytest.raises(gateway.Denied, match="signature we calculated does not match"):
+        verify("GET", "/_cluster/health", sign_with_date_header("GET", "/_cluster/health", now, secret="wrong"))
+    old = now - datetime.timedelta(minutes=10)
+    with pytest.raises(gateway.Denied, match="Signature expired"):
+        verify("GET", "/_cluster/health", sign_with_date_header("GET", "/_cluster/health", old), now=now)
 
 
 def test_unknown_key():
@@ -241,35 +348,189 @@ def test_registration_forwards_without_role_arn():
     assert json.loads(body) == {"type": "s3", "settings": {"bucket": "b"}} and role_arn == ROLE
 
 
-@pytest.mark.parametrize(
-    "name, settings, identity, role, text",
-    [
-        ("r", {"bucket": "b"}, USER, None, "settings.role_arn is required"),
-        ("cs-x", {"bucket": "b", "role_arn": ROLE}, USER, None, "reserved"),
-        (
-            "r",
-            {"bucket": "b", "role_arn": ROLE},
-            gateway.Identity("arn:aws:iam::123456789012:user/x", SECRET, []),
-            None,
-            "is not authorized to perform: iam:PassRole on resource: " + ROLE,
-        ),
-        ("r", {"bucket": "b", "role_arn": ROLE}, USER, "missing", "does not exist"),
-        (
-            "r",
-            {"bucket": "b", "role_arn": ROLE},
-            USER,
-            Role(trust({"Service": "ec2.amazonaws.com"})),
-            "trust policy does not allow",
-        ),
-    ],
-)
-def test_registration_refusals(name, settings, identity, role, text):
-    kwargs = {} if role is None else {"role": None if role == "missing" else role}
+def user_with(*statements):
+    """An IAM user whose one policy has these statements."""
+    return gateway.Identity("arn:aws:iam::123456789012:user/d", SECRET, [policy(*statements)])
+
+
+def refusal(name, settings, identity=USER, **kwargs):
     with pytest.raises(gateway.Denied) as err:
         register(name, settings, identity, **kwargs)
-    assert text in json.dumps(err.value.body)
+    return err.value.status, err.value.body
+
+
+def test_registration_without_role_arn_gets_aws_answer():
+    assert refusal("r", {"bucket": "b"}) == (401, {"Message": "settings.role_arn is needed for snapshot registration."})
+
+
+def test_pass_role_refusal_with_iam_suffix():
+    outsider = gateway.Identity("arn:aws:iam::123456789012:user/x", SECRET, [])
+    assert refusal("r", {"bucket": "b", "role_arn": ROLE}, outsider) == (
+        403,
+        {
+            "Message": f"User: {outsider.arn} is not authorized to perform: iam:PassRole on resource: {ROLE} "
+            "because no identity-based policy allows the iam:PassRole action"
+        },
+    )
+
+
+def test_pass_role_explicit_deny():
+    denied = user_with(
+        {"Effect": "Allow", "Action": "iam:*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "iam:PassRole", "Resource": ROLE},
+    )
+    assert refusal("r", {"bucket": "b", "role_arn": ROLE}, denied) == (
+        403,
+        {
+            "Message": f"User: {denied.arn} is not authorized to perform: iam:PassRole on resource: {ROLE} "
+            "with an explicit deny in an identity-based policy"
+        },
+    )
+
+
+STS_REASON = re.compile(
+    r"^User: arn:aws:sts::\d{12}:assumed-role/cp-sts-grant-role/swift-us-east-1-prod-123456789012 is not authorized "
+    r"to perform: sts:AssumeRole on resource: " + re.escape(ROLE) + r" \(Service: AWSSecurityTokenService; "
+    r"Status Code: 403; Error Code: AccessDenied; Request ID: [0-9a-f-]{36}\)$"
+)
+
+
+@pytest.mark.parametrize(
+    "role",
+    [None, Role(trust({"Service": "ec2.amazonaws.com"})), Role(trust({"Service": "opensearchservice.amazonaws.com"}))],
+)
+def test_role_missing_or_not_trusting_gets_the_same_sts_answer(role):
+    """AWS does not say whether the role is missing or does not trust the service: STS's AccessDenied either way."""
+    status, body = refusal("r", {"bucket": "b", "role_arn": ROLE}, role=role)
+    assert status == 500 and body["status"] == 500
+    error = body["error"]
+    assert error["type"] == "a_w_s_security_token_service_exception"
+    assert STS_REASON.match(error["reason"]), error["reason"]
+    assert error["root_cause"] == [{"type": error["type"], "reason": error["reason"]}]
 
 
 def test_fs_repositories_pass_through():
     body = json.dumps({"type": "fs", "settings": {"location": "/x"}}).encode()
     assert gateway.check_registration("r", body, USER, DOMAIN) == (body, None)
+
+
+def test_es_http_refusal_names_the_resource_based_policy():
+    with pytest.raises(gateway.Denied) as err:
+        gateway.authorize_http(USER, "GET", DOMAIN, "/_cat/indices")
+    assert err.value.status == 403
+    assert err.value.body == {
+        "Message": f"User: {USER.arn} is not authorized to perform: es:ESHttpGet because no resource-based policy "
+        "allows the es:ESHttpGet action"
+    }
+
+
+def test_es_http_explicit_deny():
+    denied = user_with(
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "es:*", "Resource": "*"},
+    )
+    with pytest.raises(gateway.Denied) as err:
+        gateway.authorize_http(denied, "DELETE", DOMAIN, "/logs")
+    assert err.value.body == {
+        "Message": f"User: {denied.arn} is not authorized to perform: es:ESHttpDelete on resource: {DOMAIN}/logs "
+        "with an explicit deny in an identity-based policy"
+    }
+
+
+# --------------------------------------------------------------- automated snapshots (cs-*)
+
+
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", "/_snapshot/cs-automated-enc"),
+        ("GET", "/_snapshot/cs-automated-enc/_all"),
+        ("GET", "/_snapshot/cs-automated-enc/2026-11-29t01-00-00.abc/_status"),
+        ("HEAD", "/_snapshot/cs-automated-enc"),
+        ("POST", "/_snapshot/cs-automated-enc/2026-11-29t01-00-00.abc/_restore"),
+        ("PUT", "/_snapshot/my-repo/snap"),
+        ("DELETE", "/_snapshot/my-repo"),
+        ("GET", "/_snapshot"),
+    ],
+)
+def test_service_repositories_can_be_read_and_restored_from(method, path):
+    assert gateway.check_service_repository(method, path) is None
+
+
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("PUT", "/_snapshot/cs-automated-enc/mine"),
+        ("POST", "/_snapshot/cs-automated-enc/mine"),
+        ("DELETE", "/_snapshot/cs-automated-enc/2026-11-29t01-00-00.abc"),
+        ("DELETE", "/_snapshot/cs-automated-enc"),
+        ("PUT", "/_snapshot/cs-automated-enc"),
+        ("PUT", "/_snapshot/cs-nightly"),
+        ("POST", "/_snapshot/cs-nightly"),
+        ("POST", "/_snapshot/cs-automated-enc/_cleanup"),
+        ("PUT", "/_snapshot/cs-automated-enc/a/_clone/b"),
+    ],
+)
+def test_service_repositories_refuse_writes(method, path):
+    with pytest.raises(gateway.Denied) as err:
+        gateway.check_service_repository(method, path)
+    assert err.value.status == 401
+    assert err.value.body == {"Message": f"Your request: '{path}' is not allowed."}
+
+
+def test_listing_shows_service_repositories_without_settings():
+    node = {
+        "cs-automated-enc": {"type": "s3", "settings": {"bucket": "hidden", "base_path": "x"}},
+        "mine": {"type": "s3", "settings": {"bucket": "b"}},
+    }
+    shown = gateway.client_listing(node, {"mine": ROLE})
+    assert shown == {
+        "cs-automated-enc": {"type": "s3"},
+        "mine": {"type": "s3", "settings": {"bucket": "b", "role_arn": ROLE}},
+    }
+
+
+# --------------------------------------------------------------- the collection's translator on each answer
+
+
+def answer(call):
+    with pytest.raises(gateway.Denied) as err:
+        call()
+    return err.value
+
+
+@pytest.mark.parametrize(
+    "call, hint",
+    [
+        (lambda: register("r", {"bucket": "b"}), "registers S3 repositories only with settings.role_arn"),
+        (
+            lambda: register("r", {"bucket": "b", "role_arn": ROLE}, gateway.Identity("arn:aws:iam::1:user/x", "", [])),
+            f"grant it iam:PassRole on {ROLE}",
+        ),
+        (
+            lambda: register(
+                "r", {"bucket": "b", "role_arn": ROLE}, user_with({"Effect": "Deny", "Action": "*", "Resource": "*"})
+            ),
+            "remove or narrow that Deny statement",
+        ),
+        (
+            lambda: register("r", {"bucket": "b", "role_arn": ROLE}, role=None),
+            "its trust policy allows es.amazonaws.com sts:AssumeRole",
+        ),
+        (lambda: gateway.authorize_http(USER, "GET", DOMAIN, "/"), f"Allow es:ESHttpGet for {USER.arn}"),
+        (lambda: verify("GET", "/", {"host": "127.0.0.1:9250"}), "set auth_type: aws_sigv4"),
+        (lambda: verify("GET", "/", signed(secret="wrong")), "check secret_key"),
+        (lambda: verify("GET", "/", signed(region="eu-west-1")), "signed for region 'eu-west-1'"),
+        (
+            lambda: gateway.check_service_repository("DELETE", "/_snapshot/cs-automated-enc/x"),
+            "does not allow this request",
+        ),
+    ],
+)
+def test_the_translator_gives_the_fix_for_each_answer(call, hint):
+    from ansible_collections.searchops.snapshots.plugins.module_utils._errors import explain, parse_error
+
+    denied = answer(call)
+    _type, reason = parse_error(denied.body)
+    fix = explain(denied.status, reason, auth_type="aws_sigv4", body=denied.body)
+    assert fix and hint in fix and "username" not in fix

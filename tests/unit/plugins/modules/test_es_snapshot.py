@@ -436,3 +436,25 @@ def test_a_wait_on_an_unreachable_node_ends_at_wait_timeout(server, run_module, 
     server.on("PUT", PATH, ACCEPTED)
     failed, result = run_module(main, args(retries=0, wait_timeout=120))
     assert failed and "refused" in result["msg"] and 120 <= fast_clock[0] <= 121, (fast_clock, result["msg"])
+
+
+AWS = {"url": "https://search-d-x.us-east-1.es.amazonaws.com", "access_key": "AKIDEXAMPLE", "secret_key": "secret"}
+
+
+@pytest.mark.parametrize("state, verb", [("present", "take"), ("absent", "delete")])
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_automated_snapshot_repository_on_aws_is_refused_before_any_request(
+    server, run_module, state, verb, check_mode
+):
+    """cs-automated(-enc) is the service's: it takes and deletes those snapshots itself and refuses both to clients."""
+    failed, result = run_module(main, args(repository="cs-automated-enc", state=state, **AWS), check_mode=check_mode)
+    assert failed and server.sent == []
+    assert f"Amazon OpenSearch Service refuses to {verb} snapshots in it" in result["msg"]
+    assert "'cs-automated-enc' holds Amazon OpenSearch Service's automated snapshots" in result["msg"]
+
+
+def test_cs_repository_of_a_self_managed_cluster_is_an_ordinary_one(server, run_module):
+    server.on("GET", "_snapshot/cs-nightly/snap-1", MISSING, info("SUCCESS"))
+    server.on("PUT", "_snapshot/cs-nightly/snap-1", ACCEPTED)
+    failed, result = run_module(main, args(repository="cs-nightly"))
+    assert not failed and result["changed"]

@@ -96,3 +96,20 @@ def test_a_missing_repository_says_to_register_it(server, run_module):
     server.on("GET", "_snapshot", REPOS).on("GET", "_snapshot/gone/*", (404, missing))
     failed, result = run_module(main, {"url": "http://localhost:9200", "repository": "gone"})
     assert failed and "Register the repository 'gone' first" in result["msg"]
+
+
+def test_automated_snapshots_repository_as_aws_lists_it(server, run_module):
+    """AWS lists cs-automated-enc with its type alone (no settings), and its snapshots can be listed."""
+    automated = {"snapshot": "2026-11-29t01-00-00.17a45474-f514-b725-6c44-bc38e19be2c5", "state": "SUCCESS"}
+    server.on("GET", "_snapshot", (200, {"cs-automated-enc": {"type": "s3"}, **REPOS[1]}))
+    server.on("GET", "_snapshot/cs-automated-enc/*", (200, {"snapshots": [automated]}))
+    server.on("GET", "_snapshot/cs-automated-enc/_status", IDLE)
+    aws = {
+        "url": "https://search-d-x.us-east-1.es.amazonaws.com",
+        "access_key": "AKIDEXAMPLE",
+        "secret_key": "secret-key-x",
+    }
+    failed, result = run_module(main, {"repository": "cs-automated-enc", **aws})
+    assert not failed, result
+    assert result["repositories"]["cs-automated-enc"] == {"type": "s3"}
+    assert result["snapshots"] == [automated]

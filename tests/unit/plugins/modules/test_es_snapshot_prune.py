@@ -194,3 +194,17 @@ def test_main_fails_only_cleanly(server, run_module, repository, max_age, max_co
     options = dict(ARGS, repository=repository, max_age=max_age, max_count=max_count, min_count=min_count)
     failed, result = run_module(main, options, check_mode=check_mode)
     assert not failed or (result["msg"] and "Traceback" not in result["msg"])
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_automated_snapshots_on_aws_are_never_pruned(server, run_module, check_mode):
+    """The service keeps its automated snapshots for 14 days and deletes them itself: retention aimed at them is
+    refused before any request rather than reported as nothing to do."""
+    aws = {
+        "url": "https://search-d-x.us-east-1.es.amazonaws.com",
+        "access_key": "AKIDEXAMPLE",
+        "secret_key": "secret-key-x",
+    }
+    failed, result = run_module(main, dict(ARGS, repository="cs-automated", max_count=1, **aws), check_mode=check_mode)
+    assert failed and server.sent == []
+    assert "Amazon OpenSearch Service refuses to delete snapshots in it" in result["msg"]
