@@ -21,7 +21,7 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest, HTTPHeaders
@@ -35,6 +35,7 @@ _AUTH = re.compile(
 )
 _REPOSITORY_PATH = re.compile(r"^/_snapshot/(?P<name>[^/?]+)/?$")
 _SNAPSHOT_LISTING = re.compile(r"^/_snapshot(?:/(?P<names>[^/?]+))?/?$")
+_VERIFY_PATH = re.compile(r"^/_snapshot/(?P<name>[^/?]+)/_verify/?$")
 
 
 class Denied(Exception):
@@ -347,6 +348,37 @@ def check_registration(name, body, identity, domain_arn, role_lookup=moto_role):
     return json.dumps(definition).encode(), role_arn
 
 
+# ---------------------------------------------------------------- IAM propagation (issue 13, item 7)
+
+# A role tagged with this key (value: seconds) cannot be used by the service until that long after
+# its creation: the gateway's stand-in for IAM's eventual consistency (tests set it per role).
+PROPAGATION_TAG = "searchops-gateway:propagation-seconds"
+
+
+def propagating(role, now=None):
+    """Whether the service cannot use the role yet (its PROPAGATION_TAG delay since creation has not
+    passed; an untagged role is usable at once). moto keeps create_date as naive UTC."""
+    delay = next((float(tag["Value"]) for tag in role.tags or () if tag.get("Key") == PROPAGATION_TAG), 0.0)
+    now = now or datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return now < role.create_date + datetime.timedelta(seconds=delay)
+
+
+def not_usable_yet(name, role_arn, base_path, region):
+    """AWS's answer to verifying a repository whose role the service cannot assume yet: the
+    top-level text is real (terraform-provider-opensearch#133), the STS refusal inside it is AWS's
+    reason text, nested as OpenSearch nests causes (inferred); the path is OpenSearch's BlobPath."""
+    path = "".join(f"[{part}]" for part in base_path.split("/") if part)
+    reason = f"[{name}] path {path} is not accessible on cluster-manager node"
+    service = f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/cp-sts-grant-role/swift-{region}-prod-{ACCOUNT_ID}"
+    cause = {
+        "type": "a_w_s_security_token_service_exception",
+        "reason": f"User: {service} is not authorized to perform: sts:AssumeRole on resource: {role_arn} "
+        "(Service: AWSSecurityTokenService; Status Code: 403; Error Code: AccessDenied; Request ID: searchops-gateway)",
+    }
+    error = {"type": "repository_verification_exception", "reason": reason}
+    return Denied(500, {"error": {"root_cause": [error], **error, "caused_by": cause}, "status": 500})
+
+
 # ---------------------------------------------------------------- HTTP
 
 
@@ -374,6 +406,9 @@ class Handler(BaseHTTPRequestHandler):
         try:
             identity = verify_sigv4(self.command, self.path, headers, body, gateway.region, gateway.lookup)
             authorize_http(identity, self.command, gateway.domain_arn, path)
+            verify = _VERIFY_PATH.match(path)
+            if verify and self.command == "POST":
+                self.refuse_while_propagating(unquote(verify["name"]))
             role_arn = None
             match = _REPOSITORY_PATH.match(path)
             if match and self.command in ("PUT", "POST"):
@@ -392,18 +427,30 @@ class Handler(BaseHTTPRequestHandler):
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = do_PATCH = do_request
 
-    def forward(self, body, headers):
+    def refuse_while_propagating(self, name):
+        role_arn = self.server.repositories.roles.get(name)
+        role = moto_role(role_arn) if role_arn else None
+        if role is not None and propagating(role):
+            status, _, payload = self.upstream("GET", f"/_snapshot/{quote(name, safe='')}")
+            settings = json.loads(payload).get(name, {}).get("settings", {}) if status == 200 else {}
+            raise not_usable_yet(name, role_arn, settings.get("base_path", ""), self.server.region)
+
+    def upstream(self, method, path, body=None, headers=None):
+        """(status, content type, payload) of the request sent to the node."""
         upstream = self.server.upstream
         conn = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=300)
-        forwarded = {"Content-Type": headers.get("content-type", "application/json")} if body else {}
         try:
-            conn.request(self.command, self.path, body=body or None, headers=forwarded)
+            conn.request(method, path, body=body or None, headers=headers or {})
             response = conn.getresponse()
             return response.status, response.getheader("Content-Type", "application/json"), response.read()
         except OSError as err:
             raise Denied(502, {"message": f"the domain's node is unreachable: {err}"}) from None
         finally:
             conn.close()
+
+    def forward(self, body, headers):
+        forwarded = {"Content-Type": headers.get("content-type", "application/json")} if body else {}
+        return self.upstream(self.command, self.path, body, forwarded)
 
     def after(self, path, registration, role_arn, payload):
         """Keep role_arn for registered repositories and show it on reads, as AWS does."""
