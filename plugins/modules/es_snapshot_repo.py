@@ -271,8 +271,9 @@ def verify_until(repo, deadline):
             retries = clock.back_off(retries, deadline, why, repo.client.warn)
         except WaitTimeout:
             break
+    times = "once" if retries == 0 else f"{retries + 1} times"
     tried = (
-        f"Verification was tried {retries + 1} times over {clock.now() - started:.0f}s (verify_timeout: "
+        f"Verification was tried {times} over {clock.now() - started:.0f}s (verify_timeout: "
         f"{deadline - started:.0f}s): if the role was created moments ago, raise verify_timeout"
     )
     last.hint = f"{tried}; otherwise: {last.hint}" if last.hint else tried

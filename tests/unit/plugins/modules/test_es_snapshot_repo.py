@@ -305,6 +305,7 @@ def test_verify_timeout_zero_verifies_once(server, run_module, fast_clock):
     server.on("POST", "_snapshot/nightly/_verify", NOT_YET)
     failed, result = run_module(main, args(verify_timeout=0))
     assert failed and verifies(server) == 1 and "previous definition was restored" in result["msg"]
+    assert "tried once over 0s (verify_timeout: 0s)" in result["msg"]
 
 
 @pytest.mark.parametrize(
