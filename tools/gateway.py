@@ -431,7 +431,7 @@ class Handler(BaseHTTPRequestHandler):
         role_arn = self.server.repositories.roles.get(name)
         role = moto_role(role_arn) if role_arn else None
         if role is not None and propagating(role):
-            status, _, payload = self.upstream("GET", f"/_snapshot/{quote(name, safe='')}")
+            status, _content_type, payload = self.upstream("GET", f"/_snapshot/{quote(name, safe='')}")
             settings = json.loads(payload).get(name, {}).get("settings", {}) if status == 200 else {}
             raise not_usable_yet(name, role_arn, settings.get("base_path", ""), self.server.region)
 

@@ -179,7 +179,7 @@ def test_repository_placement_follows_the_buckets_real_region(
     """The bucket's region is read from S3 (moto keeps each bucket's LocationConstraint), not assumed.
     Registered without verification and read-only: the local node cannot reach s3.amazonaws.com, so what
     is proven here is the settings chosen and stored, not that AWS's S3 routes them."""
-    defaults, _ = admin
+    defaults = admin[0]
     bucket = aws_names[0]
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": OTHER_REGION})
     repo = unique("placement")
