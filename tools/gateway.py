@@ -366,9 +366,8 @@ def propagating(role, now=None):
 def not_usable_yet(name, role_arn, base_path, region):
     """AWS's answer to verifying a repository whose role the service cannot assume yet: the
     top-level text is real (terraform-provider-opensearch#133), the STS refusal inside it is AWS's
-    reason text, nested as OpenSearch nests causes (inferred); the path is OpenSearch's BlobPath."""
-    path = "".join(f"[{part}]" for part in base_path.split("/") if part)
-    reason = f"[{name}] path {path} is not accessible on cluster-manager node"
+    reason text, nested as OpenSearch nests causes (inferred); the path as OpenSearch 3.6 writes it."""
+    reason = f"[{name}] path {f'[{base_path}]' if base_path else ''} is not accessible on cluster-manager node"
     service = f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/cp-sts-grant-role/swift-{region}-prod-{ACCOUNT_ID}"
     cause = {
         "type": "a_w_s_security_token_service_exception",

@@ -195,8 +195,10 @@ def test_registration_gives_up_at_verify_timeout_and_keeps_nothing(
     ansible, stack, iam_factory, aws_clients, bucket, repo, opensearch
 ):
     role = role_usable_after(iam_factory, aws_clients, 600)
-    msg = failure(ansible, registration(stack, iam_factory, role, bucket, repo, verify_timeout=3))
-    assert f"[{repo}] path  is not accessible on cluster-manager node" in msg
+    module_args = registration(stack, iam_factory, role, bucket, repo, verify_timeout=3)
+    module_args["settings"]["base_path"] = "logs/prod"
+    msg = failure(ansible, module_args)
+    assert f"[{repo}] path [logs/prod] is not accessible on cluster-manager node" in msg
     assert f"sts:AssumeRole on resource: {role}" in msg
     assert "(verify_timeout: 3s)" in msg and "The repository was not kept" in msg
     assert opensearch.request("GET", f"_snapshot/{repo}", expect=(404,))

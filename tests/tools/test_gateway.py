@@ -299,7 +299,8 @@ def test_a_tagged_role_is_usable_only_after_its_propagation_delay(role, seconds_
     assert gateway.propagating(role, CREATED + datetime.timedelta(seconds=seconds_after)) is expected
 
 
-@pytest.mark.parametrize("base_path, shown", [("", "path  is"), ("logs/prod", "path [logs][prod] is")])
+# as the local OpenSearch 3.6.0 node words it for an empty and a nested base path
+@pytest.mark.parametrize("base_path, shown", [("", "path  is"), ("logs/prod", "path [logs/prod] is")])
 def test_verification_while_propagating_fails_as_on_aws(base_path, shown):
     """terraform-provider-opensearch#133 (real): "[test] path  is not accessible on cluster-manager node",
     repository_verification_exception, 500; the STS refusal inside it (real reason text, nesting inferred)."""

@@ -176,7 +176,11 @@ def test_a_role_not_usable_yet_may_be_iam_propagation(err):
     [
         # no cause given: nothing says it is the role
         verification_error(),
-        verification_error(("amazon_s3_exception", "The specified bucket does not exist (Error Code: NoSuchBucket)")),
+        # the local OpenSearch 3.6.0 node, bucket missing
+        verification_error(
+            ("i_o_exception", "Unable to upload object [tests-x/master.dat] using a single upload"),
+            ("no_such_bucket_exception", "The specified bucket does not exist (Service: S3, Status Code: 404)"),
+        ),
         # an AccessDenied text that is not a verification failure
         verification_error(error_type="security_exception", reason=f"no permissions: {S3_DENIED}", status=403),
         ConnectionFailure("connection refused"),
