@@ -23,7 +23,7 @@ import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest, HTTPHeaders
@@ -45,6 +45,7 @@ _REPOSITORY_PATH = re.compile(r"^/_snapshot/(?P<name>[^/?]+)/?$")
 _SNAPSHOT_PATH = re.compile(r"^/_snapshot/(?P<name>[^/?]+)(?P<rest>/.*)?$")
 _RESTORE = re.compile(r"^/[^/]+/_restore/?$")
 _SNAPSHOT_LISTING = re.compile(r"^/_snapshot(?:/(?P<names>[^/?]+))?/?$")
+_VERIFY_PATH = re.compile(r"^/_snapshot/(?P<name>[^/?]+)/_verify/?$")
 
 
 class Denied(Exception):
@@ -449,6 +450,36 @@ def client_listing(listing, roles):
     return shown
 
 
+# ---------------------------------------------------------------- IAM propagation (issue 13, item 7)
+
+# A role tagged with this key (value: seconds) cannot be used by the service until that long after
+# its creation: the gateway's stand-in for IAM's eventual consistency (tests set it per role).
+PROPAGATION_TAG = "searchops-gateway:propagation-seconds"
+
+
+def propagating(role, now=None):
+    """Whether the service cannot use the role yet (its PROPAGATION_TAG delay since creation has not
+    passed; an untagged role is usable at once). moto keeps create_date as naive UTC."""
+    delay = next((float(tag["Value"]) for tag in role.tags or () if tag.get("Key") == PROPAGATION_TAG), 0.0)
+    now = now or datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return now < role.create_date + datetime.timedelta(seconds=delay)
+
+
+def not_usable_yet(name, role_arn, base_path, region):
+    """AWS's answer to verifying a repository whose role the service cannot assume yet: the
+    top-level text is real (terraform-provider-opensearch#133), the STS refusal inside it is AWS's
+    reason text, nested as OpenSearch nests causes (inferred); the path as OpenSearch 3.6 writes it."""
+    reason = f"[{name}] path {f'[{base_path}]' if base_path else ''} is not accessible on cluster-manager node"
+    service = f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/cp-sts-grant-role/swift-{region}-prod-{ACCOUNT_ID}"
+    cause = {
+        "type": "a_w_s_security_token_service_exception",
+        "reason": f"User: {service} is not authorized to perform: sts:AssumeRole on resource: {role_arn} "
+        "(Service: AWSSecurityTokenService; Status Code: 403; Error Code: AccessDenied; Request ID: searchops-gateway)",
+    }
+    error = {"type": "repository_verification_exception", "reason": reason}
+    return Denied(500, {"error": {"root_cause": [error], **error, "caused_by": cause}, "status": 500})
+
+
 # ---------------------------------------------------------------- HTTP
 
 
@@ -519,6 +550,9 @@ class Handler(BaseHTTPRequestHandler):
             check_service_repository(self.command, path)
             if path.startswith("/_snapshot") and gateway.moto_url:
                 gateway.ensure_automated()
+            verify = _VERIFY_PATH.match(path)
+            if verify and self.command == "POST":
+                self.refuse_while_propagating(unquote(verify["name"]))
             role_arn = None
             match = _REPOSITORY_PATH.match(path)
             if match and self.command in ("PUT", "POST"):
@@ -538,6 +572,14 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = do_PATCH = do_request
+
+    def refuse_while_propagating(self, name):
+        role_arn = self.server.repositories.roles.get(name)
+        role = moto_role(role_arn) if role_arn else None
+        if role is not None and propagating(role):
+            status, _content_type, payload = self.server.upstream_request("GET", f"/_snapshot/{quote(name, safe='')}")
+            settings = json.loads(payload).get(name, {}).get("settings", {}) if status == 200 else {}
+            raise not_usable_yet(name, role_arn, settings.get("base_path", ""), self.server.region)
 
     def after(self, path, registration, role_arn, payload):
         """Keep role_arn for registered repositories; show listings as AWS does (client_listing)."""

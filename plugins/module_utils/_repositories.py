@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.searchops.snapshots.plugins.module_utils._client import quote_path
-from ansible_collections.searchops.snapshots.plugins.module_utils._errors import ConfigurationError
+from ansible_collections.searchops.snapshots.plugins.module_utils._errors import ConfigurationError, HTTPError
 from ansible_collections.searchops.snapshots.plugins.module_utils._secrets import MASK
 
 _SIZE = re.compile(r"^(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>b|kb|mb|gb|tb|pb)$")
@@ -28,6 +28,9 @@ _TIME_NANOS = {
 # repository settings whose value is a credential (older Elasticsearch s3 repositories took keys inline;
 # azure/gcs names for completeness); matched on the last segment of a dotted or nested key
 SECRET_SETTINGS = frozenset(("access_key", "secret_key", "session_token", "sas_token", "account_key"))
+# What a verification failure says when the service cannot use the role yet: STS refusing AssumeRole, or S3
+# refusing the role's session (docs/design.md, "IAM propagation after the role was created")
+_IAM_REFUSAL = re.compile(r"AccessDenied|Access Denied|sts:AssumeRole")
 # Characters the server refuses in repository and snapshot names (Strings.validFileName, plus ',' and '#').
 _FORBIDDEN = set('\\/*?"<>| ,#')
 
@@ -126,6 +129,18 @@ def validate_repository_name(name, on_aws):
         )
 
 
+def may_be_iam_propagation(err):
+    """Whether a failed verification may only mean that a role created or changed moments ago is not
+    usable yet (IAM is eventually consistent): a repository_verification_exception whose causes are an
+    STS or S3 refusal. A missing bucket, a refusal of the cluster's own security plugin, a failure with
+    no cause given: not that."""
+    return (
+        isinstance(err, HTTPError)
+        and err.error_type == "repository_verification_exception"
+        and bool(_IAM_REFUSAL.search(err.reason or ""))
+    )
+
+
 def is_secret_setting(name):
     return str(name).rsplit(".", 1)[-1] in SECRET_SETTINGS
 
@@ -198,11 +213,10 @@ class Repository:
     def delete(self):
         self.client.request("DELETE", self.path, missing_ok=True)
 
-    def verify(self):
+    def verify(self, deadline=None):
         """The nodes that could write to and read from the repository ({node id: {name}})."""
-        return self.client.request("POST", quote_path("_snapshot", self.name, "_verify"), retry=True).body.get(
-            "nodes", {}
-        )
+        path = quote_path("_snapshot", self.name, "_verify")
+        return self.client.request("POST", path, retry=True, deadline=deadline).body.get("nodes", {})
 
 
 def registered(client):

@@ -67,6 +67,8 @@ options:
   index_settings:
     description:
       - Index settings to override in the restored indices (for example C(index.number_of_replicas)).
+      - A domain of Amazon OpenSearch Service with Multi-AZ with Standby refuses restored indices whose copies (primary
+        and replicas) are not a multiple of its zones; with three zones set C(index.number_of_replicas) to V(2).
     type: dict
   ignore_index_settings:
     description:

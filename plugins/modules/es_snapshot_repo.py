@@ -52,6 +52,18 @@ options:
         a changed one gets its previous definition), so a broken definition is never left behind.
     type: bool
     default: true
+  verify_timeout:
+    description:
+      - Seconds during which a failed verification is tried again (with growing pauses, a warning for each) when the
+        failure may only mean that the service cannot use the role yet; after that the repository is put back as it
+        was and the module fails.
+      - Right after a role is created or changed, Amazon OpenSearch Service may be refused the role for a while
+        (IAM is eventually consistent), so the first verification can fail although the definition was stored.
+        Only a C(repository_verification_exception) caused by an STS or S3 refusal (C(AccessDenied),
+        C(sts:AssumeRole)) is tried again; any other failure fails at once.
+      - V(0) verifies once.
+    type: int
+    default: 60
 extends_documentation_fragment:
   - searchops.snapshots.connection
 attributes:
@@ -132,6 +144,13 @@ verified_nodes:
   returned: when the repository was registered or changed and O(verify=true), outside check mode
   type: dict
   sample: {"nU4b3kpKTsSGbkO8gexPjQ": {"name": "node-1"}}
+verify_retries:
+  description:
+    - How many times verification was tried again because the service could not use the role yet (see O(verify_timeout));
+      V(0) when the first verification succeeded.
+  returned: when the repository was registered or changed and O(verify=true), outside check mode
+  type: int
+  sample: 2
 diff:
   description: The repository before and after.
   returned: when diff mode is on
@@ -148,11 +167,16 @@ error:
   sample: {"type": "repository_missing_exception", "reason": "[nightly] missing"}
 """
 
-from ansible_collections.searchops.snapshots.plugins.module_utils._errors import SearchError
+from ansible_collections.searchops.snapshots.plugins.module_utils._errors import (
+    ConfigurationError,
+    SearchError,
+    WaitTimeout,
+)
 from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, hide, run
 from ansible_collections.searchops.snapshots.plugins.module_utils._repositories import (
     Repository,
     mask_repository,
+    may_be_iam_propagation,
     repository_differs,
     secret_setting_values,
     validate_repository_name,
@@ -162,6 +186,8 @@ from ansible_collections.searchops.snapshots.plugins.module_utils._repositories 
 def ensure(module, client):
     params = module.params
     hide(module, *secret_setting_values(params["settings"]))
+    if params["verify_timeout"] < 0:
+        raise ConfigurationError(f"verify_timeout must be 0 or more, not {params['verify_timeout']}")
     validate_repository_name(params["repository"], client.is_aws)
     repo = Repository(client, params["repository"])
     before = repo.get()
@@ -190,7 +216,8 @@ def ensure(module, client):
             if not module.check_mode:
                 repo.put(desired)
                 if params["verify"]:
-                    result["verified_nodes"] = verify_or_restore(repo, before)
+                    deadline = client.clock.deadline(params["verify_timeout"])
+                    result["verified_nodes"], result["verify_retries"] = verify_or_restore(repo, before, deadline)
                 after = repo.get()
 
     result["repository"] = mask_repository(after)
@@ -199,11 +226,11 @@ def ensure(module, client):
     return result
 
 
-def verify_or_restore(repo, before):
-    """Verify the new definition; on failure put back what was there, then fail with the first
-    error (and the second, when putting back fails too)."""
+def verify_or_restore(repo, before, deadline):
+    """Verify the new definition (verify_until); on failure put back what was there, then fail with
+    the first error (and the second, when putting back fails too)."""
     try:
-        return repo.verify()
+        return verify_until(repo, deadline)
     except SearchError as err:
         try:
             if before is None:
@@ -219,6 +246,40 @@ def verify_or_restore(repo, before):
         raise
 
 
+def verify_until(repo, deadline):
+    """(nodes, retries): verify, and while verification fails as it does when the service cannot use
+    the role yet (may_be_iam_propagation), back off and verify again until the deadline; then raise
+    the last failure, saying how long it was tried."""
+    clock = repo.client.clock
+    retries, started, last = 0, clock.now(), None
+    while True:
+        try:
+            return repo.verify(deadline=deadline if last else None), retries
+        except WaitTimeout:
+            if last is None:
+                raise
+            break
+        except SearchError as err:
+            if not may_be_iam_propagation(err):
+                raise
+            last = err
+        why = (
+            f"{last.message}; the role may not be usable yet (IAM takes a while to propagate a role created or "
+            "changed moments ago): verifying again until verify_timeout"
+        )
+        try:
+            retries = clock.back_off(retries, deadline, why, repo.client.warn)
+        except WaitTimeout:
+            break
+    times = "once" if retries == 0 else f"{retries + 1} times"
+    tried = (
+        f"Verification was tried {times} over {clock.now() - started:.0f}s (verify_timeout: "
+        f"{deadline - started:.0f}s): if the role was created moments ago, raise verify_timeout"
+    )
+    last.hint = f"{tried}; otherwise: {last.hint}" if last.hint else tried
+    raise last
+
+
 def main():
     module = build_module(
         dict(
@@ -227,6 +288,7 @@ def main():
             type=dict(type="str", default="s3"),
             settings=dict(type="dict", default={}),
             verify=dict(type="bool", default=True),
+            verify_timeout=dict(type="int", default=60),
         ),
         supports_check_mode=True,
     )

@@ -186,3 +186,51 @@ def test_explicit_deny_of_pass_role(ansible, stack, setup, repo, iam_factory):
 def test_reserved_name_refused_before_any_request(ansible, stack, setup):
     msg = failure(ansible, args(stack, setup, "cs-nightly", **keys(setup["deployer"])))
     assert "reserved on Amazon OpenSearch Service" in msg
+
+
+# ------------------------------------------- IAM propagation after the role was created (issue 13, item 7)
+
+
+def role_usable_after(iam_factory, aws_clients, seconds):
+    """A role the gateway lets the service use only `seconds` after its creation (its stand-in for IAM's
+    eventual consistency: tools/gateway.py, PROPAGATION_TAG)."""
+    role = iam_factory.role()
+    tag = {"Key": "searchops-gateway:propagation-seconds", "Value": str(seconds)}
+    aws_clients["iam"].tag_role(RoleName=role.rsplit("/", 1)[1], Tags=[tag])
+    return role
+
+
+def registration(stack, iam_factory, role, bucket, repo, **kw):
+    deployer = iam_factory.user(ES_HTTP_ALL, {"Effect": "Allow", "Action": "iam:PassRole", "Resource": role})
+    return args(stack, {"role": role, "bucket": bucket}, repo, **keys(deployer), **kw)
+
+
+def test_registration_right_after_the_role_was_created_waits_for_iam(
+    ansible, stack, iam_factory, aws_clients, bucket, repo, opensearch
+):
+    """AWS may refuse a role created moments ago: the first verification fails although the definition
+    was stored (terraform-provider-opensearch#133). The module verifies again until the role works."""
+    role = role_usable_after(iam_factory, aws_clients, 15)
+    module_args = registration(stack, iam_factory, role, bucket, repo)
+    first = ansible(MODULE, module_args)
+    assert not first.get("failed") and first["changed"], first
+    assert first["verify_retries"] >= 1 and first["verified_nodes"]
+    warnings = str(first.get("warnings"))
+    assert "is not accessible on cluster-manager node" in warnings and "sts:AssumeRole" in warnings
+    assert "verifying again until verify_timeout" in warnings
+    assert opensearch.request("GET", f"_snapshot/{repo}")[repo]["settings"] == {"bucket": bucket}
+    again = ansible(MODULE, module_args)
+    assert not again.get("failed") and not again["changed"], again
+
+
+def test_registration_gives_up_at_verify_timeout_and_keeps_nothing(
+    ansible, stack, iam_factory, aws_clients, bucket, repo, opensearch
+):
+    role = role_usable_after(iam_factory, aws_clients, 600)
+    module_args = registration(stack, iam_factory, role, bucket, repo, verify_timeout=3)
+    module_args["settings"]["base_path"] = "logs/prod"
+    msg = failure(ansible, module_args)
+    assert f"[{repo}] path [logs/prod] is not accessible on cluster-manager node" in msg
+    assert f"sts:AssumeRole on resource: {role}" in msg
+    assert "(verify_timeout: 3s)" in msg and "The repository was not kept" in msg
+    assert opensearch.request("GET", f"_snapshot/{repo}", expect=(404,))

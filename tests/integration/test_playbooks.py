@@ -132,6 +132,10 @@ def test_setup_never_shows_the_secret_key_even_at_vvvv(ansible, setup_vars, stac
 def test_snapshot_restore_migrate_and_prune(ansible, setup_vars, index_factory, cleanup, opensearch):
     index = index_factory(docs=3)
     ansible.playbook("setup", INVENTORY, setup_vars)
+    # the bucket is in the domain's region (us-east-1): `region`, by AWS's rule (issue 13, item 4)
+    repository = setup_vars["searchops_repository"]
+    settings = opensearch.request("GET", f"_snapshot/{repository}")[repository]["settings"]
+    assert settings["region"] == "us-east-1" and "endpoint" not in settings
     chosen = dict(setup_vars, searchops_indices=[index])
 
     snapshot = dict(chosen, searchops_snapshot_name=unique("snap"))
@@ -143,8 +147,11 @@ def test_snapshot_restore_migrate_and_prune(ansible, setup_vars, index_factory, 
     # the index is there: skipped, never overwritten
     assert changed(ansible.playbook("restore", INVENTORY, restore)) == 0
     opensearch.request("DELETE", index)
-    (restored,) = task_results(ansible.playbook("restore", INVENTORY, restore), "Restore")
+    # index settings overridden in the restore (on AWS: the replica count of a Multi-AZ with Standby domain)
+    overridden = dict(restore, searchops_restore_index_settings={"index.refresh_interval": "7s"})
+    (restored,) = task_results(ansible.playbook("restore", INVENTORY, overridden), "Restore")
     assert restored["restored_indices"] == [{"index": index, "source": index, "docs": 3}]
+    assert opensearch.request("GET", f"{index}/_settings")[index]["settings"]["index"]["refresh_interval"] == "7s"
 
     # source: the AWS-like domain; target: the same node as a self-managed cluster, reading the
     # bucket through a second, read-only repository
@@ -154,6 +161,8 @@ def test_snapshot_restore_migrate_and_prune(ansible, setup_vars, index_factory, 
     ansible.playbook("migrate", INVENTORY, migrate)
     target = opensearch.request("GET", f"_snapshot/{migrate['searchops_migrate_repository']}")
     assert next(iter(target.values()))["settings"]["readonly"] == "true"
+    # a self-managed target: the bucket's region
+    assert next(iter(target.values()))["settings"]["region"] == "us-east-1"
     assert opensearch.request("GET", f"migrated-{index}/_count")["count"] == 3
     assert changed(ansible.playbook("migrate", INVENTORY, migrate)) == 0
 

@@ -135,13 +135,13 @@ def test_full_setup_through_the_domain_gateway(ansible, admin, aws_names, stack,
         },
     )
 
-    def tasks(endpoint):
+    def tasks():
         repository_vars = {
             "snapshot_repository_name": repo,
             "snapshot_repository_bucket": bucket,
             "snapshot_repository_base_path": "nightly",
             "snapshot_repository_role_arn": "{{ snapshot_iam_role_arn }}",
-            "snapshot_repository_endpoint": endpoint,
+            "snapshot_repository_domain_region": stack["region"],
         }
         include = {"name": "searchops.snapshots.snapshot_repository"}
         # the local S3 speaks http: a TLS-only bucket policy would (rightly) refuse the node
@@ -149,17 +149,55 @@ def test_full_setup_through_the_domain_gateway(ansible, admin, aws_names, stack,
             {"ansible.builtin.include_role": include, "vars": repository_vars}
         ]
 
-    # on AWS a us-east-1 bucket is reached through endpoint s3.amazonaws.com (check mode: nothing is verified)
-    planned = [r for r in play(ansible, defaults, tasks(""), check=True) if "request" in r and "repository" in r]
-    assert planned[-1]["request"]["body"]["settings"]["endpoint"] == "s3.amazonaws.com"
-
-    # the local node reaches moto: the endpoint is given explicitly
-    moto = stack["moto"].split("://")[1]
-    first = [r for r in play(ansible, defaults, tasks(moto)) if "repository" in r]
+    # the bucket is in the domain's region: `region`, as AWS's example request has it (the node's S3
+    # client keeps its own endpoint, moto, so the registration is verified end to end)
+    first = [r for r in play(ansible, defaults, tasks()) if "repository" in r]
     assert first[-1]["changed"] and first[-1]["verified_nodes"]
     assert first[-1]["repository"]["settings"]["role_arn"] == f"arn:aws:iam::123456789012:role/{role}"
-    assert opensearch.request("GET", f"_snapshot/{repo}")[repo]["settings"]["base_path"] == "nightly"
-    assert not any(r.get("changed") for r in play(ansible, defaults, tasks(moto)))
+    settings = opensearch.request("GET", f"_snapshot/{repo}")[repo]["settings"]
+    assert settings["base_path"] == "nightly" and settings["region"] == stack["region"] and "endpoint" not in settings
+    assert not any(r.get("changed") for r in play(ansible, defaults, tasks()))
+
+
+OTHER_REGION = "eu-west-1"
+
+
+@pytest.mark.parametrize(
+    "domain_region, expected",
+    [
+        # AWS's rule: "When your Amazon S3 bucket is in another AWS Region than your OpenSearch domain, add
+        # the parameter "endpoint": "s3.amazonaws.com"" (docs/design.md, "Regions")
+        ("us-east-1", {"endpoint": "s3.amazonaws.com"}),
+        (OTHER_REGION, {"region": OTHER_REGION}),
+        # a self-managed cluster (no domain region): its S3 client is told the bucket's region
+        ("", {"region": OTHER_REGION}),
+    ],
+)
+def test_repository_placement_follows_the_buckets_real_region(
+    ansible, admin, aws_names, s3, stack, cleanup, opensearch, domain_region, expected
+):
+    """The bucket's region is read from S3 (moto keeps each bucket's LocationConstraint), not assumed.
+    Registered without verification and read-only: the local node cannot reach s3.amazonaws.com, so what
+    is proven here is the settings chosen and stored, not that AWS's S3 routes them."""
+    defaults = admin[0]
+    bucket = aws_names[0]
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": OTHER_REGION})
+    repo = unique("placement")
+    cleanup["repositories"].append(repo)
+    defaults = dict(defaults, **{"group/searchops.snapshots.all": {"url": stack["opensearch"], "auth_type": "none"}})
+    task = {
+        "ansible.builtin.include_role": {"name": "searchops.snapshots.snapshot_repository"},
+        "vars": {
+            "snapshot_repository_name": repo,
+            "snapshot_repository_bucket": bucket,
+            "snapshot_repository_domain_region": domain_region,
+            "snapshot_repository_readonly": True,
+            "snapshot_repository_verify": False,
+        },
+    }
+    play(ansible, defaults, [task])
+    settings = opensearch.request("GET", f"_snapshot/{repo}")[repo]["settings"]
+    assert {k: settings.get(k) for k in ("endpoint", "region") if k in settings} == expected
 
 
 def test_check_mode_on_an_empty_account_changes_nothing(ansible, admin, aws_names, aws_clients, s3):

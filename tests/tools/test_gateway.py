@@ -534,3 +534,42 @@ def test_the_translator_gives_the_fix_for_each_answer(call, hint):
     _type, reason = parse_error(denied.body)
     fix = explain(denied.status, reason, auth_type="aws_sigv4", body=denied.body)
     assert fix and hint in fix and "username" not in fix
+
+
+# ------------------------------------------- IAM propagation after the role was created (issue 13, item 7)
+
+CREATED = datetime.datetime(2026, 11, 29, 12, 0, 0)  # moto keeps create_date as naive UTC
+
+
+def tagged(*tags):
+    return type("Role", (), {"create_date": CREATED, "tags": [{"Key": k, "Value": v} for k, v in tags]})()
+
+
+@pytest.mark.parametrize(
+    "role, seconds_after, expected",
+    [
+        (tagged((gateway.PROPAGATION_TAG, "20")), 0, True),
+        (tagged((gateway.PROPAGATION_TAG, "20")), 19.5, True),
+        (tagged((gateway.PROPAGATION_TAG, "20")), 20, False),
+        (tagged(("team", "search"), (gateway.PROPAGATION_TAG, "2.5")), 2, True),
+        (tagged(("team", "search")), 0, False),  # untagged roles are usable at once
+        (tagged(), 0, False),
+    ],
+)
+def test_a_tagged_role_is_usable_only_after_its_propagation_delay(role, seconds_after, expected):
+    assert gateway.propagating(role, CREATED + datetime.timedelta(seconds=seconds_after)) is expected
+
+
+# as the local OpenSearch 3.6.0 node words it for an empty and a nested base path
+@pytest.mark.parametrize("base_path, shown", [("", "path  is"), ("logs/prod", "path [logs/prod] is")])
+def test_verification_while_propagating_fails_as_on_aws(base_path, shown):
+    """terraform-provider-opensearch#133 (real): "[test] path  is not accessible on cluster-manager node",
+    repository_verification_exception, 500; the STS refusal inside it (real reason text, nesting inferred)."""
+    denied = gateway.not_usable_yet("nightly", ROLE, base_path, "us-east-1")
+    assert denied.status == 500 and denied.body["status"] == 500
+    error = denied.body["error"]
+    assert error["type"] == error["root_cause"][0]["type"] == "repository_verification_exception"
+    assert error["reason"] == f"[nightly] {shown} not accessible on cluster-manager node"
+    assert error["caused_by"]["type"] == "a_w_s_security_token_service_exception"
+    assert f"is not authorized to perform: sts:AssumeRole on resource: {ROLE} " in error["caused_by"]["reason"]
+    assert "Error Code: AccessDenied" in error["caused_by"]["reason"]

@@ -1,8 +1,14 @@
 import pytest
 
-from ansible_collections.searchops.snapshots.plugins.module_utils._errors import ConfigurationError
+from ansible_collections.searchops.snapshots.plugins.module_utils._errors import (
+    ConfigurationError,
+    ConnectionFailure,
+    HTTPError,
+    parse_error,
+)
 from ansible_collections.searchops.snapshots.plugins.module_utils._repositories import (
     flatten,
+    may_be_iam_propagation,
     normalize_value,
     repository_differs,
     validate_repository_name,
@@ -122,3 +128,63 @@ def test_invalid_repository_names(name, on_aws, message):
 
 def test_cs_prefix_allowed_off_aws():
     validate_repository_name("cs-local", on_aws=False)
+
+
+# ------------------------------------------------- verification right after the role was created (issue 13, item 7)
+
+# terraform-provider-opensearch#133 (AWS OpenSearch 2.11, real): the definition was stored all the same
+NOT_ACCESSIBLE = "[test] path  is not accessible on cluster-manager node"
+# the service's STS session refused (real reason text; nested as OpenSearch nests causes: inferred)
+ASSUME_ROLE = (
+    "User: arn:aws:sts::111122223333:assumed-role/cp-sts-grant-role/swift-eu-west-1-prod-123456789012 is not "
+    "authorized to perform: sts:AssumeRole on resource: arn:aws:iam::123456789012:role/snapshots (Service: "
+    "AWSSecurityTokenService; Status Code: 403; Error Code: AccessDenied; Request ID: some-id)"
+)
+# elastic/cloud-on-k8s#7208 (real): S3 AccessDenied while verifying
+S3_DENIED = (
+    "Access Denied (Service: Amazon S3; Status Code: 403; Error Code: AccessDenied; Request ID: X; S3 Extended "
+    "Request ID: Y; Proxy: null)"
+)
+
+
+def verification_error(*causes, error_type="repository_verification_exception", reason=NOT_ACCESSIBLE, status=500):
+    error = {"root_cause": [{"type": error_type, "reason": reason}], "type": error_type, "reason": reason}
+    inner = error
+    for cause_type, cause_reason in causes:
+        inner["caused_by"] = {"type": cause_type, "reason": cause_reason}
+        inner = inner["caused_by"]
+    body = {"error": error, "status": status}
+    return HTTPError("POST", "http://x/_snapshot/test/_verify", status, *parse_error(body), body)
+
+
+@pytest.mark.parametrize(
+    "err",
+    [
+        verification_error(("a_w_s_security_token_service_exception", ASSUME_ROLE)),
+        verification_error(
+            ("i_o_exception", "Unable to upload object [tests-x/master.dat] using a single upload"),
+            ("amazon_s3_exception", S3_DENIED),
+        ),
+    ],
+)
+def test_a_role_not_usable_yet_may_be_iam_propagation(err):
+    assert may_be_iam_propagation(err)
+
+
+@pytest.mark.parametrize(
+    "err",
+    [
+        # no cause given: nothing says it is the role
+        verification_error(),
+        # the local OpenSearch 3.6.0 node, bucket missing
+        verification_error(
+            ("i_o_exception", "Unable to upload object [tests-x/master.dat] using a single upload"),
+            ("no_such_bucket_exception", "The specified bucket does not exist (Service: S3, Status Code: 404)"),
+        ),
+        # an AccessDenied text that is not a verification failure
+        verification_error(error_type="security_exception", reason=f"no permissions: {S3_DENIED}", status=403),
+        ConnectionFailure("connection refused"),
+    ],
+)
+def test_other_failures_are_not_iam_propagation(err):
+    assert not may_be_iam_propagation(err)
