@@ -132,9 +132,9 @@ def _match(patterns, value, case_sensitive):
     return False
 
 
-def _applies(statement, action, resource):
-    if "Condition" in statement:
-        return False  # conditions are not evaluated: such statements neither allow nor deny here
+def _applies(statement, action, resource, context):
+    if not _conditions_hold(statement.get("Condition", {}), context):
+        return False  # a condition that fails, or that this gateway does not evaluate: neither allows nor denies
     if "Action" in statement:
         action_ok = _match(statement["Action"], action, case_sensitive=False)
     else:
@@ -146,9 +146,11 @@ def _applies(statement, action, resource):
     return action_ok and resource_ok
 
 
-def allowed(policies, action, resource):
-    """Identity-based evaluation: an explicit Deny wins, else any Allow, else implicit deny."""
-    effects = [s.get("Effect") for doc in policies for s in _statements(doc) if _applies(s, action, resource)]
+def allowed(policies, action, resource, context=None):
+    """Identity-based evaluation: an explicit Deny wins, else any Allow, else implicit deny.
+    context: the request's condition keys (names in any case), e.g. iam:PassedToService."""
+    context = {key.lower(): value for key, value in (context or {}).items()}
+    effects = [s.get("Effect") for doc in policies for s in _statements(doc) if _applies(s, action, resource, context)]
     return "Deny" not in effects and "Allow" in effects
 
 
@@ -315,6 +317,11 @@ class Repositories:
         self.path.write_text(json.dumps(self.roles, indent=2))
 
 
+# The condition keys of the registration's PassRole check. AWS documents no iam:PassedToService
+# value for snapshot roles: es.amazonaws.com is our inference (docs/design.md, issue 13 item 6).
+PASS_ROLE_CONTEXT = {"iam:PassedToService": "es.amazonaws.com"}
+
+
 def check_registration(name, body, identity, domain_arn, role_lookup=moto_role):
     """AWS's checks on PUT/POST _snapshot/<name>; returns (body to forward, role_arn or None)."""
     if name.startswith("cs-"):
@@ -331,7 +338,7 @@ def check_registration(name, body, identity, domain_arn, role_lookup=moto_role):
         raise repository_error(
             name, "settings.role_arn is required: Amazon OpenSearch Service accesses the bucket by assuming that role"
         )
-    if not allowed(identity.policies, "iam:PassRole", role_arn):
+    if not allowed(identity.policies, "iam:PassRole", role_arn, PASS_ROLE_CONTEXT):
         raise message(f"User: {identity.arn} is not authorized to perform: iam:PassRole on resource: {role_arn}")
     role = role_lookup(role_arn)
     if role is None:

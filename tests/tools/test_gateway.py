@@ -43,7 +43,7 @@ def policy(*statements):
             ],
             False,
         ),
-        # conditions are not evaluated: the statement neither allows nor denies
+        # a condition the gateway does not evaluate (or whose key the request lacks): neither allows nor denies
         (
             [{"Effect": "Allow", "Action": "iam:PassRole", "Resource": ROLE, "Condition": {"Bool": {"x": "true"}}}],
             False,
@@ -52,6 +52,65 @@ def policy(*statements):
 )
 def test_pass_role_evaluation(statements, expected):
     assert gateway.allowed([policy(*statements)], "iam:PassRole", ROLE) is expected
+
+
+PASSED_TO = {"iam:PassedToService": "es.amazonaws.com"}
+
+
+def pass_role(condition, effect="Allow"):
+    return {"Effect": effect, "Action": "iam:PassRole", "Resource": ROLE, "Condition": condition}
+
+
+@pytest.mark.parametrize(
+    "statements, context, expected",
+    [
+        ([pass_role({"StringEquals": {"iam:PassedToService": "es.amazonaws.com"}})], PASSED_TO, True),
+        (
+            [pass_role({"StringEquals": {"iam:PassedToService": ["ec2.amazonaws.com", "es.amazonaws.com"]}})],
+            PASSED_TO,
+            True,
+        ),
+        # condition keys are case-insensitive, values (StringEquals) are not
+        ([pass_role({"StringEquals": {"IAM:passedtoservice": "es.amazonaws.com"}})], PASSED_TO, True),
+        ([pass_role({"StringEquals": {"iam:PassedToService": "ES.amazonaws.com"}})], PASSED_TO, False),
+        ([pass_role({"StringLike": {"iam:PassedToService": "es.*.com"}})], PASSED_TO, True),
+        ([pass_role({"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}})], PASSED_TO, False),
+        # the key is not in the request: the condition does not hold
+        ([pass_role({"StringEquals": {"iam:PassedToService": "es.amazonaws.com"}})], {}, False),
+        # every operator and every key must hold
+        (
+            [
+                pass_role(
+                    {
+                        "StringEquals": {"iam:PassedToService": "es.amazonaws.com"},
+                        "StringLike": {"iam:AssociatedResourceARN": "*"},
+                    }
+                )
+            ],
+            PASSED_TO,
+            False,
+        ),
+        # a Deny whose condition holds wins; one whose condition fails does not apply
+        (
+            [
+                {"Effect": "Allow", "Action": "iam:PassRole", "Resource": ROLE},
+                pass_role({"StringEquals": {"iam:PassedToService": "es.amazonaws.com"}}, effect="Deny"),
+            ],
+            PASSED_TO,
+            False,
+        ),
+        (
+            [
+                {"Effect": "Allow", "Action": "iam:PassRole", "Resource": ROLE},
+                pass_role({"StringNotEquals": {"iam:PassedToService": "es.amazonaws.com"}}, effect="Deny"),
+            ],
+            PASSED_TO,
+            True,
+        ),
+    ],
+)
+def test_pass_role_conditions(statements, context, expected):
+    assert gateway.allowed([policy(*statements)], "iam:PassRole", ROLE, context) is expected
 
 
 def test_policies_from_several_documents_combine():
@@ -268,6 +327,18 @@ def test_registration_refusals(name, settings, identity, role, text):
     with pytest.raises(gateway.Denied) as err:
         register(name, settings, identity, **kwargs)
     assert text in json.dumps(err.value.body)
+
+
+@pytest.mark.parametrize("service, forwarded", [("es.amazonaws.com", True), ("ec2.amazonaws.com", False)])
+def test_registration_passes_the_role_to_es(service, forwarded):
+    """The PassRole check at registration carries iam:PassedToService = es.amazonaws.com."""
+    grant = pass_role({"StringEquals": {"iam:PassedToService": service}})
+    identity = gateway.Identity("arn:aws:iam::123456789012:user/deployer", SECRET, [policy(grant)])
+    if forwarded:
+        assert register("r", {"bucket": "b", "role_arn": ROLE}, identity)[1] == ROLE
+    else:
+        with pytest.raises(gateway.Denied, match="iam:PassRole on resource"):
+            register("r", {"bucket": "b", "role_arn": ROLE}, identity)
 
 
 def test_fs_repositories_pass_through():
