@@ -158,9 +158,9 @@ def _match(patterns, value, case_sensitive):
     return False
 
 
-def _applies(statement, action, resource):
-    if "Condition" in statement:
-        return False  # conditions are not evaluated: such statements neither allow nor deny here
+def _applies(statement, action, resource, context):
+    if not _conditions_hold(statement.get("Condition", {}), context):
+        return False  # a condition that fails, or that this gateway does not evaluate: neither allows nor denies
     if "Action" in statement:
         action_ok = _match(statement["Action"], action, case_sensitive=False)
     else:
@@ -172,9 +172,11 @@ def _applies(statement, action, resource):
     return action_ok and resource_ok
 
 
-def decision(policies, action, resource):
-    """Identity-based evaluation: "Deny" (an explicit Deny wins), else "Allow", else None (implicit deny)."""
-    effects = [s.get("Effect") for doc in policies for s in _statements(doc) if _applies(s, action, resource)]
+def decision(policies, action, resource, context=None):
+    """Identity-based evaluation: "Deny" (an explicit Deny wins), else "Allow", else None (implicit deny).
+    context: the request's condition keys (names in any case), e.g. iam:PassedToService."""
+    context = {key.lower(): value for key, value in (context or {}).items()}
+    effects = [s.get("Effect") for doc in policies for s in _statements(doc) if _applies(s, action, resource, context)]
     return "Deny" if "Deny" in effects else ("Allow" if "Allow" in effects else None)
 
 
@@ -402,6 +404,11 @@ def assume_role_denied(role_arn, region, account=ACCOUNT_ID):
     return Denied(500, {"error": {"root_cause": [error], **error}, "status": 500})
 
 
+# The condition keys of the registration's PassRole check. AWS documents no iam:PassedToService
+# value for snapshot roles: es.amazonaws.com is our inference (docs/design.md, issue 13 item 6).
+PASS_ROLE_CONTEXT = {"iam:PassedToService": "es.amazonaws.com"}
+
+
 def check_registration(name, body, identity, domain_arn, role_lookup=moto_role):
     """AWS's checks on PUT/POST _snapshot/<name>; returns (body to forward, role_arn or None).
     Repositories of type fs pass through (what AWS does with them is not known here)."""
@@ -415,7 +422,7 @@ def check_registration(name, body, identity, domain_arn, role_lookup=moto_role):
     role_arn = settings.pop("role_arn", None)
     if not role_arn:
         raise front_end("settings.role_arn is needed for snapshot registration.", status=401)
-    effect = decision(identity.policies, "iam:PassRole", role_arn)
+    effect = decision(identity.policies, "iam:PassRole", role_arn, PASS_ROLE_CONTEXT)
     if effect != "Allow":
         raise not_authorized(identity.arn, "iam:PassRole", role_arn, effect, "identity-based")
     role = role_lookup(role_arn)

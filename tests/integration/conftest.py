@@ -80,7 +80,11 @@ def aws_names(aws_clients, s3):
     bucket (emptied), the role, its managed policies and the PassRole grants for it are removed."""
     bucket, role = unique("snapshots"), unique("snaprole")
     yield bucket, role
-    iam = aws_clients["iam"]
+    remove_snapshot_setup(aws_clients["iam"], s3, bucket, role)
+
+
+def remove_snapshot_setup(iam, s3, bucket, role):
+    """Remove what the setup roles created for `bucket` and `role` (whatever of it exists)."""
     attached = _ignore_missing(iam.list_attached_role_policies, RoleName=role) or {"AttachedPolicies": []}
     for policy in attached["AttachedPolicies"]:
         iam.detach_role_policy(RoleName=role, PolicyArn=policy["PolicyArn"])
@@ -134,7 +138,7 @@ def aws_clients(stack):
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
-    return {name: boto3.client(name, **kwargs) for name in ("iam", "sts")}
+    return {name: boto3.client(name, **kwargs) for name in ("iam", "sts", "kms")}
 
 
 ES_HTTP_ALL = {"Effect": "Allow", "Action": "es:ESHttp*", "Resource": "*"}

@@ -181,6 +181,82 @@ def test_snapshot_restore_migrate_and_prune(ansible, setup_vars, index_factory, 
     assert changed(ansible.playbook("prune", INVENTORY, prune)) == 0
 
 
+@pytest.fixture
+def kms_key(aws_clients):
+    """A KMS key in moto with an alias; scheduled for deletion afterwards."""
+    kms = aws_clients["kms"]
+    key = kms.create_key(Description="searchops test")["KeyMetadata"]
+    alias = f"alias/{unique('snapshots')}"
+    kms.create_alias(AliasName=alias, TargetKeyId=key["KeyId"])
+    yield {"arn": key["Arn"], "alias": alias}
+    kms.delete_alias(AliasName=alias)
+    kms.schedule_key_deletion(KeyId=key["KeyId"], PendingWindowInDays=7)
+
+
+def files_encryption(s3, bucket, prefix):
+    """Every object's (ServerSideEncryption, SSEKMSKeyId), as S3 answers HeadObject."""
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    keys = [obj["Key"] for page in pages for obj in page.get("Contents", [])]
+    assert keys, f"no objects under {prefix}"
+    heads = [s3.head_object(Bucket=bucket, Key=key) for key in keys]
+    return {(head.get("ServerSideEncryption"), head.get("SSEKMSKeyId")) for head in heads}
+
+
+def test_setup_with_a_kms_key_encrypts_every_snapshot_file_with_it(
+    ansible, setup_vars, kms_key, index_factory, aws_clients, s3, stack, opensearch, cleanup
+):
+    """Issue 13, item 5: the bucket's default encryption with the key encrypts what the cluster
+    writes, the role may use exactly that key, and the repository sends no SSE setting that
+    would override it. The key is given by alias: the roles resolve it to the key's ARN."""
+    index = index_factory(docs=3)
+    chosen = dict(setup_vars, snapshot_bucket_kms_key_id=kms_key["alias"], searchops_indices=[index])
+    bucket, role, repo = chosen["searchops_bucket"], chosen["snapshot_iam_role_name"], chosen["searchops_repository"]
+
+    assert changed(ansible.playbook("setup", INVENTORY, chosen, check=True)) > 0
+    assert bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+    ansible.playbook("setup", INVENTORY, chosen)
+    assert changed(ansible.playbook("setup", INVENTORY, chosen)) == 0
+
+    default = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert default["ApplyServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "aws:kms",
+        "KMSMasterKeyID": kms_key["arn"],
+    }
+    iam = aws_clients["iam"]
+    (attached,) = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+    version = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]["DefaultVersionId"]
+    document = iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=version)["PolicyVersion"]["Document"]
+    assert [s for s in document["Statement"] if any(a.startswith("kms:") for a in s["Action"])] == [
+        {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": [kms_key["arn"]]}
+    ]
+    assert "server_side_encryption" not in opensearch.request("GET", f"_snapshot/{repo}")[repo]["settings"]
+
+    ansible.playbook("snapshot", INVENTORY, dict(chosen, searchops_snapshot_name=unique("snap")))
+    assert files_encryption(s3, bucket, "snapshots/") == {("aws:kms", kms_key["arn"])}
+
+    # the control: a repository that asks for SSE-S3 itself (what server_side_encryption: true
+    # does on OpenSearch <= 3.0) overrides the bucket's key, and the check above sees it
+    control = unique("aes")
+    cleanup["repositories"].append(control)
+    endpoint = stack["moto"].split("://")[1]
+    settings = {"bucket": bucket, "base_path": "control", "endpoint": endpoint, "server_side_encryption_type": "AES256"}
+    opensearch.request("PUT", f"_snapshot/{control}", json={"type": "s3", "settings": settings})
+    body = {"indices": index, "include_global_state": False}
+    opensearch.request("PUT", f"_snapshot/{control}/one", params={"wait_for_completion": "true"}, json=body)
+    assert files_encryption(s3, bucket, "control/") == {("AES256", None)}
+
+
+def test_setup_refuses_sse_s3_over_a_kms_key_before_any_change(ansible, setup_vars, s3):
+    extra = dict(setup_vars, snapshot_bucket_kms_key_id="alias/any", snapshot_repository_server_side_encryption=True)
+    args = ["-i", str(INVENTORY), "searchops.snapshots.setup", "-e", json.dumps(extra)]
+    proc = ansible._run(args, check=False, diff=False, env=None, verbosity=0)
+    output = json.loads(proc.stdout)
+    assert proc.returncode != 0 and changed(output) == 0
+    (refused,) = task_results(output, "No explicit SSE-S3 on a bucket encrypted with a KMS key")
+    assert refused["failed"] and "snapshot_repository_server_side_encryption: true" in refused["msg"]
+    assert setup_vars["searchops_bucket"] not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+
+
 def test_the_aws_example_inventory_fits_every_playbook():
     """No AWS here: the example must at least parse and give each playbook what it needs."""
     example = ROOT / "inventories" / "aws.example"

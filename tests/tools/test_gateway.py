@@ -45,7 +45,7 @@ def policy(*statements):
             ],
             False,
         ),
-        # conditions are not evaluated: the statement neither allows nor denies
+        # a condition the gateway does not evaluate (or whose key the request lacks): neither allows nor denies
         (
             [{"Effect": "Allow", "Action": "iam:PassRole", "Resource": ROLE, "Condition": {"Bool": {"x": "true"}}}],
             False,
@@ -54,6 +54,65 @@ def policy(*statements):
 )
 def test_pass_role_evaluation(statements, expected):
     assert (gateway.decision([policy(*statements)], "iam:PassRole", ROLE) == "Allow") is expected
+
+
+PASSED_TO = {"iam:PassedToService": "es.amazonaws.com"}
+
+
+def pass_role(condition, effect="Allow"):
+    return {"Effect": effect, "Action": "iam:PassRole", "Resource": ROLE, "Condition": condition}
+
+
+@pytest.mark.parametrize(
+    "statements, context, expected",
+    [
+        ([pass_role({"StringEquals": {"iam:PassedToService": "es.amazonaws.com"}})], PASSED_TO, True),
+        (
+            [pass_role({"StringEquals": {"iam:PassedToService": ["ec2.amazonaws.com", "es.amazonaws.com"]}})],
+            PASSED_TO,
+            True,
+        ),
+        # condition keys are case-insensitive, values (StringEquals) are not
+        ([pass_role({"StringEquals": {"IAM:passedtoservice": "es.amazonaws.com"}})], PASSED_TO, True),
+        ([pass_role({"StringEquals": {"iam:PassedToService": "ES.amazonaws.com"}})], PASSED_TO, False),
+        ([pass_role({"StringLike": {"iam:PassedToService": "es.*.com"}})], PASSED_TO, True),
+        ([pass_role({"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}})], PASSED_TO, False),
+        # the key is not in the request: the condition does not hold
+        ([pass_role({"StringEquals": {"iam:PassedToService": "es.amazonaws.com"}})], {}, False),
+        # every operator and every key must hold
+        (
+            [
+                pass_role(
+                    {
+                        "StringEquals": {"iam:PassedToService": "es.amazonaws.com"},
+                        "StringLike": {"iam:AssociatedResourceARN": "*"},
+                    }
+                )
+            ],
+            PASSED_TO,
+            False,
+        ),
+        # a Deny whose condition holds wins; one whose condition fails does not apply
+        (
+            [
+                {"Effect": "Allow", "Action": "iam:PassRole", "Resource": ROLE},
+                pass_role({"StringEquals": {"iam:PassedToService": "es.amazonaws.com"}}, effect="Deny"),
+            ],
+            PASSED_TO,
+            False,
+        ),
+        (
+            [
+                {"Effect": "Allow", "Action": "iam:PassRole", "Resource": ROLE},
+                pass_role({"StringNotEquals": {"iam:PassedToService": "es.amazonaws.com"}}, effect="Deny"),
+            ],
+            PASSED_TO,
+            True,
+        ),
+    ],
+)
+def test_pass_role_conditions(statements, context, expected):
+    assert (gateway.decision([policy(*statements)], "iam:PassRole", ROLE, context) == "Allow") is expected
 
 
 def test_policies_from_several_documents_combine():
@@ -407,6 +466,18 @@ def test_role_missing_or_not_trusting_gets_the_same_sts_answer(role):
     assert error["type"] == "a_w_s_security_token_service_exception"
     assert STS_REASON.match(error["reason"]), error["reason"]
     assert error["root_cause"] == [{"type": error["type"], "reason": error["reason"]}]
+
+
+@pytest.mark.parametrize("service, forwarded", [("es.amazonaws.com", True), ("ec2.amazonaws.com", False)])
+def test_registration_passes_the_role_to_es(service, forwarded):
+    """The PassRole check at registration carries iam:PassedToService = es.amazonaws.com."""
+    grant = pass_role({"StringEquals": {"iam:PassedToService": service}})
+    identity = gateway.Identity("arn:aws:iam::123456789012:user/deployer", SECRET, [policy(grant)])
+    if forwarded:
+        assert register("r", {"bucket": "b", "role_arn": ROLE}, identity)[1] == ROLE
+    else:
+        with pytest.raises(gateway.Denied, match="iam:PassRole on resource"):
+            register("r", {"bucket": "b", "role_arn": ROLE}, identity)
 
 
 def test_fs_repositories_pass_through():
