@@ -7,10 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import boto3
 import botocore.exceptions
 import pytest
 
 from tests.collection import ROOT
+from tests.integration.conftest import remove_snapshot_setup
 from tests.integration.helpers import task_results, unique
 
 INVENTORY = ROOT / "inventories" / "local"
@@ -280,3 +282,124 @@ def test_the_aws_example_inventory_fits_every_playbook():
                 capture_output=True,
                 check=True,
             )
+
+
+OTHER_ACCOUNT = "210987654321"
+
+
+@pytest.fixture
+def other_account(aws_clients, stack, s3):
+    """An administrator (IAM user with keys) in a second moto account: moto's STS hands out credentials
+    that act in the account of the role ARN assumed (the role need not exist), and keys created with
+    them belong to that account. Everything made there is removed afterwards."""
+    kwargs = dict(endpoint_url=stack["moto"], region_name=stack["region"])
+    bootstrap = aws_clients["sts"].assume_role(
+        RoleArn=f"arn:aws:iam::{OTHER_ACCOUNT}:role/bootstrap", RoleSessionName="searchops-tests"
+    )["Credentials"]
+    iam = boto3.client(
+        "iam",
+        aws_access_key_id=bootstrap["AccessKeyId"],
+        aws_secret_access_key=bootstrap["SecretAccessKey"],
+        aws_session_token=bootstrap["SessionToken"],
+        **kwargs,
+    )
+    name = unique("admin")
+    iam.create_user(UserName=name)
+    admin = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    iam.put_user_policy(UserName=name, PolicyName="admin", PolicyDocument=json.dumps(admin))
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    identity = boto3.client(
+        "sts", aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"], **kwargs
+    ).get_caller_identity()
+    assert identity["Account"] == OTHER_ACCOUNT, identity
+    role = unique("xacct")
+    yield {"access_key": key["AccessKeyId"], "secret_key": key["SecretAccessKey"], "iam": iam, "role": role}
+    remove_snapshot_setup(iam, s3, unique("none"), role)
+    iam.delete_access_key(UserName=name, AccessKeyId=key["AccessKeyId"])
+    for policy in iam.list_user_policies(UserName=name)["PolicyNames"]:
+        iam.delete_user_policy(UserName=name, PolicyName=policy)
+    iam.delete_user(UserName=name)
+
+
+def test_migrate_to_another_account_lets_its_own_role_read_the_base_path(
+    ansible, setup_vars, other_account, index_factory, cleanup, opensearch, aws_clients, s3, stack, tmp_path
+):
+    """Issue 13, item 9: a target in another account (moto's second account). Its read-only snapshot
+    role is created there with that account's keys, the source bucket's policy (account 123456789012)
+    gets one statement pair with its own Sids for that role, the user's statements stay, and a second
+    run changes nothing."""
+    bucket, index = setup_vars["searchops_bucket"], index_factory(docs=2)
+    ansible.playbook("setup", INVENTORY, setup_vars)
+    users = {"Sid": "Auditors", "Effect": "Deny", "Principal": "*", "Action": "s3:PutBucketWebsite"}
+    users["Resource"] = f"arn:aws:s3:::{bucket}"
+    # the local inventory writes no policy (snapshot_bucket_require_tls: false): the user's is the only one
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [users]}))
+
+    target = tmp_path / "other-account.yml"
+    target.write_text(
+        json.dumps(
+            {
+                "searchops_migration_targets": {
+                    "hosts": {
+                        "other_account": {
+                            "searchops_stack_dir": "{{ hostvars['local_domain'].searchops_stack_dir }}",
+                            # the node reached directly: the local stack has one domain, in 123456789012
+                            "searchops_cluster": {"url": stack["opensearch"], "auth_type": "none"},
+                            "searchops_aws": {
+                                "endpoint_url": stack["moto"],
+                                "region": stack["region"],
+                                "access_key": other_account["access_key"],
+                                "secret_key": other_account["secret_key"],
+                            },
+                            "searchops_migrate_cross_account": True,
+                            "searchops_migrate_role_name": other_account["role"],
+                        }
+                    }
+                }
+            }
+        )
+    )
+    # not setup_vars: its snapshot_iam_role_name (an extra var) would outrank the migration's role name
+    migrate = dict(
+        searchops_bucket=bucket,
+        searchops_repository=setup_vars["searchops_repository"],
+        searchops_indices=[index],
+        searchops_migrate_to="other_account",
+        searchops_migrate_snapshot=unique("migrate"),
+        searchops_migrate_repository=unique("ro"),
+    )
+    cleanup["repositories"].append(migrate["searchops_migrate_repository"])
+    cleanup["indices"].append(f"migrated-{index}")
+    ansible.playbook("migrate", [INVENTORY, target], migrate)
+
+    role_arn = f"arn:aws:iam::{OTHER_ACCOUNT}:role/{other_account['role']}"
+    role = other_account["iam"].get_role(RoleName=other_account["role"])["Role"]
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "es.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": OTHER_ACCOUNT}}
+    with pytest.raises(botocore.exceptions.ClientError):  # not in the bucket's account
+        aws_clients["iam"].get_role(RoleName=other_account["role"])
+    (attached,) = other_account["iam"].list_attached_role_policies(RoleName=other_account["role"])["AttachedPolicies"]
+    document = other_account["iam"].get_policy_version(
+        PolicyArn=attached["PolicyArn"],
+        VersionId=other_account["iam"].get_policy(PolicyArn=attached["PolicyArn"])["Policy"]["DefaultVersionId"],
+    )["PolicyVersion"]["Document"]
+    assert [s["Action"] for s in document["Statement"]] == [["s3:ListBucket"], ["s3:GetObject"]]
+
+    statements = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"]
+    readers = [s for s in statements if s.get("Principal") == {"AWS": role_arn}]
+    assert sorted((s["Action"], s["Resource"], s.get("Condition")) for s in readers) == [
+        ("s3:GetObject", f"arn:aws:s3:::{bucket}/snapshots/*", None),
+        ("s3:ListBucket", f"arn:aws:s3:::{bucket}", {"StringLike": {"s3:prefix": ["snapshots", "snapshots/*"]}}),
+    ]
+    assert len({s["Sid"] for s in readers}) == 2 and all(s["Sid"].startswith("SearchopsRead") for s in readers)
+    assert users in statements
+
+    repository = opensearch.request("GET", f"_snapshot/{migrate['searchops_migrate_repository']}")
+    assert next(iter(repository.values()))["settings"]["readonly"] == "true"
+    assert opensearch.request("GET", f"migrated-{index}/_count")["count"] == 2
+
+    assert changed(ansible.playbook("migrate", [INVENTORY, target], migrate)) == 0
+    # setup of the source again keeps the reader's statements (not its Sids)
+    assert changed(ansible.playbook("setup", INVENTORY, setup_vars)) == 0
+    assert json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"] == statements
