@@ -30,6 +30,8 @@ from botocore.awsrequest import AWSRequest, HTTPHeaders
 from botocore.credentials import Credentials
 
 ACCOUNT_ID = "123456789012"  # moto's default account
+# the account of the second domain (--other-port): a migration target in another account
+OTHER_ACCOUNT_ID = "210987654321"
 # the only principal AWS documents for the snapshot role's trust policy (research: §11)
 TRUSTED_SERVICE = "es.amazonaws.com"
 # The account of the service's own session that assumes snapshot roles
@@ -130,10 +132,11 @@ def entity_policies(entity):
 
 
 def moto_role(role_arn):
+    """The role in the account its ARN names (a domain may be given a role of any account; the trust decides)."""
     from moto.iam.models import iam_backends
 
     try:
-        return iam_backends[ACCOUNT_ID]["aws"].get_role_by_arn(role_arn)
+        return iam_backends[role_arn.split(":")[4]]["aws"].get_role_by_arn(role_arn)
     except Exception:  # noqa: BLE001 - moto's IAMNotFoundException and friends
         return None
 
@@ -426,8 +429,9 @@ def check_registration(name, body, identity, domain_arn, role_lookup=moto_role):
     if effect != "Allow":
         raise not_authorized(identity.arn, "iam:PassRole", role_arn, effect, "identity-based")
     role = role_lookup(role_arn)
-    if role is None or not trusts_service(role.assume_role_policy_document, ACCOUNT_ID, domain_arn):
-        raise assume_role_denied(role_arn, domain_arn.split(":")[3])
+    _, _, _, region, account, _ = domain_arn.split(":", 5)
+    if role is None or not trusts_service(role.assume_role_policy_document, account, domain_arn):
+        raise assume_role_denied(role_arn, region, account)
     definition["settings"] = settings
     return json.dumps(definition).encode(), role_arn
 
@@ -644,6 +648,9 @@ def main(argv=None):
     parser.add_argument("--upstream", default="http://127.0.0.1:9200")
     parser.add_argument("--region", default="us-east-1")
     parser.add_argument("--domain", default="searchops-local")
+    parser.add_argument("--other-port", type=int, help="also serve a second domain, in another account, on this port")
+    parser.add_argument("--other-account", default=OTHER_ACCOUNT_ID)
+    parser.add_argument("--other-domain", default="searchops-other")
     parser.add_argument("--state", type=Path, required=True, help="folder for the gateway's repository records")
     parser.add_argument("--operator", type=Path, required=True, help="where to write the operator's keys")
     args = parser.parse_args(argv)
@@ -651,17 +658,28 @@ def main(argv=None):
     moto = ThreadedMotoServer(ip_address=args.host, port=args.moto_port, verbose=True)
     moto.start()
     create_operator(f"http://{args.host}:{args.moto_port}", args.region, args.operator)
-    domain_arn = f"arn:aws:es:{args.region}:{ACCOUNT_ID}:domain/{args.domain}"
-    gateway = Gateway(
-        (args.host, args.port),
-        args.upstream,
-        args.region,
-        domain_arn,
-        Repositories(args.state / "repositories.json"),
-        moto_url=f"http://{args.host}:{args.moto_port}",
-    )
-    print(f"gateway for {domain_arn} on http://{args.host}:{args.port} -> {args.upstream}", flush=True)
-    gateway.serve_forever()
+    domains = [(args.port, ACCOUNT_ID, args.domain, "repositories.json")]
+    if args.other_port:
+        # a migration target in another account (issue 13, item 9): the same node behind it
+        domains.append(
+            (args.other_port, args.other_account, args.other_domain, f"repositories-{args.other_domain}.json")
+        )
+    gateways = []
+    for port, account, domain, state in domains:
+        domain_arn = f"arn:aws:es:{args.region}:{account}:domain/{domain}"
+        gateway = Gateway(
+            (args.host, port),
+            args.upstream,
+            args.region,
+            domain_arn,
+            Repositories(args.state / state),
+            moto_url=f"http://{args.host}:{args.moto_port}",
+        )
+        print(f"gateway for {domain_arn} on http://{args.host}:{port} -> {args.upstream}", flush=True)
+        gateways.append(gateway)
+    for gateway in gateways[1:]:
+        threading.Thread(target=gateway.serve_forever, daemon=True).start()
+    gateways[0].serve_forever()
 
 
 if __name__ == "__main__":

@@ -46,12 +46,16 @@ OPERATOR = STATE / "operator.json"
 HOST = "127.0.0.1"
 MOTO_PORT = int(os.environ.get("SEARCHOPS_MOTO_PORT", "5000"))
 GATEWAY_PORT = int(os.environ.get("SEARCHOPS_GATEWAY_PORT", "9250"))
+# a second domain, in another account (OTHER_ACCOUNT_ID), for cross-account migration
+OTHER_GATEWAY_PORT = GATEWAY_PORT + 1
 OPENSEARCH_PORT = int(os.environ.get("SEARCHOPS_OPENSEARCH_PORT", "9200"))
 OPENSEARCH_TRANSPORT_PORT = OPENSEARCH_PORT + 100
 HEAP = os.environ.get("SEARCHOPS_OPENSEARCH_HEAP", "768m")
 REGION = "us-east-1"
 DOMAIN = "searchops-local"
 ACCOUNT_ID = "123456789012"  # moto's default account
+OTHER_ACCOUNT_ID = "210987654321"
+OTHER_DOMAIN = "searchops-other"
 # Keys the OpenSearch node's S3 client signs with. moto's S3 accepts any key; these are
 # not AWS credentials and protect nothing.
 S3_CLIENT_KEYS = {"access_key": "searchops-local", "secret_key": "searchops-local-secret"}
@@ -306,6 +310,7 @@ def aws_up():
     """moto and the domain gateway, one process (tools/gateway.py)."""
     moto = f"http://{HOST}:{MOTO_PORT}"
     gateway = f"http://{HOST}:{GATEWAY_PORT}"
+    other = f"http://{HOST}:{OTHER_GATEWAY_PORT}"
     code = hashlib.sha256((ROOT / "tools" / "gateway.py").read_bytes()).hexdigest()
     fresh = False
     stamp = PIDS / "aws.code"
@@ -313,7 +318,7 @@ def aws_up():
         log("tools/gateway.py changed since the gateway started: restarting it")
         stop("aws")
     if running_pid("aws") is None:
-        for url in (moto, gateway):
+        for url in (moto, gateway, other):
             if http_get(url)[0] is not None:
                 raise StackError(f"{url} is taken by a process this script did not start")
         log(f"starting moto on {moto} and the domain gateway on {gateway}")
@@ -335,6 +340,12 @@ def aws_up():
                 REGION,
                 "--domain",
                 DOMAIN,
+                "--other-port",
+                str(OTHER_GATEWAY_PORT),
+                "--other-account",
+                OTHER_ACCOUNT_ID,
+                "--other-domain",
+                OTHER_DOMAIN,
                 "--state",
                 str(STATE / "gateway"),
                 "--operator",
@@ -346,7 +357,7 @@ def aws_up():
 
     def ready():
         # the gateway answers an unsigned request with 403, as AWS does
-        return http_get(f"{moto}/moto-api/")[0] == 200 and http_get(gateway)[0] == 403
+        return http_get(f"{moto}/moto-api/")[0] == 200 and http_get(gateway)[0] == 403 and http_get(other)[0] == 403
 
     wait_ready("aws", ready, 60)
     return moto, gateway, fresh
@@ -619,6 +630,12 @@ def up():
         "region": REGION,
         "account_id": ACCOUNT_ID,
         "domain_arn": f"arn:aws:es:{REGION}:{ACCOUNT_ID}:domain/{DOMAIN}",
+        # the same node as a domain in another account (a cross-account migration target)
+        "other_domain": {
+            "gateway": f"http://{HOST}:{OTHER_GATEWAY_PORT}",
+            "account_id": OTHER_ACCOUNT_ID,
+            "domain_arn": f"arn:aws:es:{REGION}:{OTHER_ACCOUNT_ID}:domain/{OTHER_DOMAIN}",
+        },
         "operator": str(OPERATOR),
     }
     if fresh:

@@ -10,6 +10,8 @@ from pathlib import Path
 import boto3
 import botocore.exceptions
 import pytest
+import requests
+from requests_aws4auth import AWS4Auth
 
 from tests.collection import ROOT
 from tests.integration.conftest import remove_snapshot_setup
@@ -284,17 +286,15 @@ def test_the_aws_example_inventory_fits_every_playbook():
             )
 
 
-OTHER_ACCOUNT = "210987654321"
-
-
 @pytest.fixture
 def other_account(aws_clients, stack, s3):
-    """An administrator (IAM user with keys) in a second moto account: moto's STS hands out credentials
-    that act in the account of the role ARN assumed (the role need not exist), and keys created with
-    them belong to that account. Everything made there is removed afterwards."""
+    """An administrator (IAM user with keys) in the account of the stack's second domain: moto's STS
+    hands out credentials that act in the account of the role ARN assumed (the role need not exist),
+    and keys created with them belong to that account. Everything made there is removed afterwards."""
     kwargs = dict(endpoint_url=stack["moto"], region_name=stack["region"])
+    account = stack["other_domain"]["account_id"]
     bootstrap = aws_clients["sts"].assume_role(
-        RoleArn=f"arn:aws:iam::{OTHER_ACCOUNT}:role/bootstrap", RoleSessionName="searchops-tests"
+        RoleArn=f"arn:aws:iam::{account}:role/bootstrap", RoleSessionName="searchops-tests"
     )["Credentials"]
     iam = boto3.client(
         "iam",
@@ -311,9 +311,15 @@ def other_account(aws_clients, stack, s3):
     identity = boto3.client(
         "sts", aws_access_key_id=key["AccessKeyId"], aws_secret_access_key=key["SecretAccessKey"], **kwargs
     ).get_caller_identity()
-    assert identity["Account"] == OTHER_ACCOUNT, identity
+    assert identity["Account"] == account, identity
     role = unique("xacct")
-    yield {"access_key": key["AccessKeyId"], "secret_key": key["SecretAccessKey"], "iam": iam, "role": role}
+    yield {
+        "access_key": key["AccessKeyId"],
+        "secret_key": key["SecretAccessKey"],
+        "iam": iam,
+        "role": role,
+        "role_arn": f"arn:aws:iam::{account}:role/{role}",
+    }
     remove_snapshot_setup(iam, s3, unique("none"), role)
     iam.delete_access_key(UserName=name, AccessKeyId=key["AccessKeyId"])
     for policy in iam.list_user_policies(UserName=name)["PolicyNames"]:
@@ -324,10 +330,11 @@ def other_account(aws_clients, stack, s3):
 def test_migrate_to_another_account_lets_its_own_role_read_the_base_path(
     ansible, setup_vars, other_account, index_factory, cleanup, opensearch, aws_clients, s3, stack, tmp_path
 ):
-    """Issue 13, item 9: a target in another account (moto's second account). Its read-only snapshot
-    role is created there with that account's keys, the source bucket's policy (account 123456789012)
-    gets one statement pair with its own Sids for that role, the user's statements stay, and a second
-    run changes nothing."""
+    """Issue 13, item 9: the target is the stack's second domain, in another account. Its read-only
+    snapshot role is created there with that account's keys, the source bucket's policy (account
+    123456789012) gets a statement pair with its own Sids for that role, the user's statements stay,
+    the target's identity registers the repository with that role through the second domain (whose
+    service assumes roles for that account only), and a second run changes nothing."""
     bucket, index = setup_vars["searchops_bucket"], index_factory(docs=2)
     ansible.playbook("setup", INVENTORY, setup_vars)
     users = {"Sid": "Auditors", "Effect": "Deny", "Principal": "*", "Action": "s3:PutBucketWebsite"}
@@ -335,6 +342,7 @@ def test_migrate_to_another_account_lets_its_own_role_read_the_base_path(
     # the local inventory writes no policy (snapshot_bucket_require_tls: false): the user's is the only one
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({"Version": "2012-10-17", "Statement": [users]}))
 
+    other = stack["other_domain"]
     target = tmp_path / "other-account.yml"
     target.write_text(
         json.dumps(
@@ -343,8 +351,14 @@ def test_migrate_to_another_account_lets_its_own_role_read_the_base_path(
                     "hosts": {
                         "other_account": {
                             "searchops_stack_dir": "{{ hostvars['local_domain'].searchops_stack_dir }}",
-                            # the node reached directly: the local stack has one domain, in 123456789012
-                            "searchops_cluster": {"url": stack["opensearch"], "auth_type": "none"},
+                            "searchops_cluster": {
+                                "url": other["gateway"],
+                                "auth_type": "aws_sigv4",
+                                "region": stack["region"],
+                                "access_key": other_account["access_key"],
+                                "secret_key": other_account["secret_key"],
+                            },
+                            "searchops_domain_arns": [other["domain_arn"]],
                             "searchops_aws": {
                                 "endpoint_url": stack["moto"],
                                 "region": stack["region"],
@@ -372,11 +386,14 @@ def test_migrate_to_another_account_lets_its_own_role_read_the_base_path(
     cleanup["indices"].append(f"migrated-{index}")
     ansible.playbook("migrate", [INVENTORY, target], migrate)
 
-    role_arn = f"arn:aws:iam::{OTHER_ACCOUNT}:role/{other_account['role']}"
+    role_arn = other_account["role_arn"]
     role = other_account["iam"].get_role(RoleName=other_account["role"])["Role"]
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"Service": "es.amazonaws.com"}
-    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": OTHER_ACCOUNT}}
+    assert trust["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": other["account_id"]},
+        "ArnLike": {"aws:SourceArn": [other["domain_arn"]]},
+    }
     with pytest.raises(botocore.exceptions.ClientError):  # not in the bucket's account
         aws_clients["iam"].get_role(RoleName=other_account["role"])
     (attached,) = other_account["iam"].list_attached_role_policies(RoleName=other_account["role"])["AttachedPolicies"]
@@ -395,8 +412,13 @@ def test_migrate_to_another_account_lets_its_own_role_read_the_base_path(
     assert len({s["Sid"] for s in readers}) == 2 and all(s["Sid"].startswith("SearchopsRead") for s in readers)
     assert users in statements
 
-    repository = opensearch.request("GET", f"_snapshot/{migrate['searchops_migrate_repository']}")
-    assert next(iter(repository.values()))["settings"]["readonly"] == "true"
+    # registered through the second domain with the target's role (the gateway adds role_arn back)
+    name = migrate["searchops_migrate_repository"]
+    auth = AWS4Auth(other_account["access_key"], other_account["secret_key"], stack["region"], "es")
+    response = requests.get(f"{other['gateway']}/_snapshot/{name}", auth=auth, timeout=30)
+    assert response.status_code == 200, response.text
+    settings = response.json()[name]["settings"]
+    assert settings["role_arn"] == role_arn and settings["readonly"] == "true"
     assert opensearch.request("GET", f"migrated-{index}/_count")["count"] == 2
 
     assert changed(ansible.playbook("migrate", [INVENTORY, target], migrate)) == 0

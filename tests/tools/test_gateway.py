@@ -468,6 +468,25 @@ def test_role_missing_or_not_trusting_gets_the_same_sts_answer(role):
     assert error["root_cause"] == [{"type": error["type"], "reason": error["reason"]}]
 
 
+OTHER_DOMAIN = "arn:aws:es:us-east-1:210987654321:domain/searchops-other"
+
+
+@pytest.mark.parametrize("domain, accepted", [(OTHER_DOMAIN, True), (DOMAIN, False)])
+def test_the_service_assumes_the_role_for_the_domains_own_account(domain, accepted):
+    """aws:SourceAccount is the domain's owner: a role trusting account 210987654321 serves that
+    account's domain (a cross-account migration target), not the one in 123456789012."""
+    role = Role(trust({"Service": "es.amazonaws.com"}, {"StringEquals": {"aws:SourceAccount": "210987654321"}}))
+    body = json.dumps({"type": "s3", "settings": {"bucket": "b", "role_arn": ROLE}}).encode()
+    try:
+        gateway.check_registration("r", body, USER, domain, role_lookup=lambda arn: role)
+    except gateway.Denied as denied:
+        assert not accepted and denied.body["error"]["reason"].startswith(
+            "User: arn:aws:sts::000000000000:assumed-role/cp-sts-grant-role/swift-us-east-1-prod-123456789012 "
+        )
+    else:
+        assert accepted
+
+
 @pytest.mark.parametrize("service, forwarded", [("es.amazonaws.com", True), ("ec2.amazonaws.com", False)])
 def test_registration_passes_the_role_to_es(service, forwarded):
     """The PassRole check at registration carries iam:PassedToService = es.amazonaws.com."""
