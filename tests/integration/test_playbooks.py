@@ -384,8 +384,14 @@ def test_migrate_to_another_account_lets_its_own_role_read_the_base_path(
     )
     cleanup["repositories"].append(migrate["searchops_migrate_repository"])
     cleanup["indices"].append(f"migrated-{index}")
-    ansible.playbook("migrate", [INVENTORY, target], migrate)
+    before = s3.get_bucket_policy(Bucket=bucket)["Policy"]
+    # check mode creates nothing; its restore then fails, as in any first migration in check mode, because
+    # the read-only repository was not registered
+    with pytest.raises(AssertionError, match=r'"task": "Restore the migrated indices"'):
+        ansible.playbook("migrate", [INVENTORY, target], migrate, check=True)
+    assert other_account["iam"].list_roles()["Roles"] == [] and s3.get_bucket_policy(Bucket=bucket)["Policy"] == before
 
+    ansible.playbook("migrate", [INVENTORY, target], migrate)
     role_arn = other_account["role_arn"]
     role = other_account["iam"].get_role(RoleName=other_account["role"])["Role"]
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
