@@ -425,6 +425,8 @@ def test_migrate_to_another_account_lets_its_own_role_read_the_base_path(
     assert response.status_code == 200, response.text
     settings = response.json()[name]["settings"]
     assert settings["role_arn"] == role_arn and settings["readonly"] == "true"
+    # the bucket's region as its owner reads it (the same as the domain's here)
+    assert settings["region"] == "us-east-1" and "endpoint" not in settings
     assert opensearch.request("GET", f"migrated-{index}/_count")["count"] == 2
 
     assert changed(ansible.playbook("migrate", [INVENTORY, target], migrate)) == 0

@@ -224,6 +224,29 @@ def test_repository_placement_follows_the_buckets_real_region(
     assert {k: settings.get(k) for k in ("endpoint", "region") if k in settings} == expected
 
 
+def test_repository_takes_the_bucket_region_it_is_given(ansible, admin, stack, cleanup, opensearch):
+    """A bucket of another account is not among the caller's (s3_bucket_info lists the caller's own
+    buckets): the region given (the migrate playbook reads it with the owner's keys) decides."""
+    repo = unique("given-region")
+    cleanup["repositories"].append(repo)
+    defaults = dict(admin[0], **{"group/searchops.snapshots.all": {"url": stack["opensearch"], "auth_type": "none"}})
+    variables = {
+        "snapshot_repository_name": repo,
+        "snapshot_repository_bucket": unique("elsewhere"),
+        "snapshot_repository_bucket_region": OTHER_REGION,
+        "snapshot_repository_domain_region": "us-east-1",
+        "snapshot_repository_readonly": True,
+        "snapshot_repository_verify": False,
+    }
+    play(
+        ansible,
+        defaults,
+        [{"ansible.builtin.include_role": {"name": "searchops.snapshots.snapshot_repository"}, "vars": variables}],
+    )
+    settings = opensearch.request("GET", f"_snapshot/{repo}")[repo]["settings"]
+    assert settings.get("endpoint") == "s3.amazonaws.com" and "region" not in settings
+
+
 def test_bucket_policy_keeps_the_users_statements(ansible, admin, aws_names, s3):
     """Issue 13, item 6: only the role's own statement (by Sid) is replaced or removed."""
     defaults = admin[0]
