@@ -47,7 +47,7 @@ HOST = "127.0.0.1"
 MOTO_PORT = int(os.environ.get("SEARCHOPS_MOTO_PORT", "5000"))
 GATEWAY_PORT = int(os.environ.get("SEARCHOPS_GATEWAY_PORT", "9250"))
 # a second domain, in another account (OTHER_ACCOUNT_ID), for cross-account migration
-OTHER_GATEWAY_PORT = GATEWAY_PORT + 1
+OTHER_GATEWAY_PORT = int(os.environ.get("SEARCHOPS_OTHER_GATEWAY_PORT", str(GATEWAY_PORT + 1)))
 OPENSEARCH_PORT = int(os.environ.get("SEARCHOPS_OPENSEARCH_PORT", "9200"))
 OPENSEARCH_TRANSPORT_PORT = OPENSEARCH_PORT + 100
 HEAP = os.environ.get("SEARCHOPS_OPENSEARCH_HEAP", "768m")
