@@ -429,7 +429,7 @@ def check_registration(name, body, identity, domain_arn, role_lookup=moto_role):
     if effect != "Allow":
         raise not_authorized(identity.arn, "iam:PassRole", role_arn, effect, "identity-based")
     role = role_lookup(role_arn)
-    _, _, _, region, account, _ = domain_arn.split(":", 5)
+    region, account = domain_arn.split(":", 5)[3:5]
     if role is None or not trusts_service(role.assume_role_policy_document, account, domain_arn):
         raise assume_role_denied(role_arn, region, account)
     definition["settings"] = settings
