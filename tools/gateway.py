@@ -398,13 +398,18 @@ def assume_role_denied(role_arn, region, account=ACCOUNT_ID):
     """STS's AccessDenied as the node reports it when the service cannot assume the role: the same
     answer whether the role is missing or does not trust the service (STS does not say which).
     The error JSON's nesting and status 500 are inferred (research §5)."""
+    error = sts_refusal(role_arn, region, account)
+    return Denied(500, {"error": {"root_cause": [error], **error}, "status": 500})
+
+
+def sts_refusal(role_arn, region, account):
+    """The node's error for STS refusing the service's session the role (reason text: research §5)."""
     reason = (
         f"User: arn:aws:sts::{SERVICE_ACCOUNT}:assumed-role/cp-sts-grant-role/swift-{region}-prod-{account} is not "
         f"authorized to perform: sts:AssumeRole on resource: {role_arn} (Service: AWSSecurityTokenService; "
         f"Status Code: 403; Error Code: AccessDenied; Request ID: {uuid.uuid4()})"
     )
-    error = {"type": "a_w_s_security_token_service_exception", "reason": reason}
-    return Denied(500, {"error": {"root_cause": [error], **error}, "status": 500})
+    return {"type": "a_w_s_security_token_service_exception", "reason": reason}
 
 
 # The condition keys of the registration's PassRole check. AWS documents no iam:PassedToService
@@ -476,18 +481,13 @@ def propagating(role, now=None):
     return now < role.create_date + datetime.timedelta(seconds=delay)
 
 
-def not_usable_yet(name, role_arn, base_path, region):
+def not_usable_yet(name, role_arn, base_path, region, account=ACCOUNT_ID):
     """AWS's answer to verifying a repository whose role the service cannot assume yet: the
     top-level text is real (terraform-provider-opensearch#133), the STS refusal inside it is AWS's
     reason text, nested as OpenSearch nests causes (inferred); the path as OpenSearch 3.6 writes it."""
     reason = f"[{name}] path {f'[{base_path}]' if base_path else ''} is not accessible on cluster-manager node"
-    service = f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/cp-sts-grant-role/swift-{region}-prod-{ACCOUNT_ID}"
-    cause = {
-        "type": "a_w_s_security_token_service_exception",
-        "reason": f"User: {service} is not authorized to perform: sts:AssumeRole on resource: {role_arn} "
-        "(Service: AWSSecurityTokenService; Status Code: 403; Error Code: AccessDenied; Request ID: searchops-gateway)",
-    }
     error = {"type": "repository_verification_exception", "reason": reason}
+    cause = sts_refusal(role_arn, region, account)
     return Denied(500, {"error": {"root_cause": [error], **error, "caused_by": cause}, "status": 500})
 
 
@@ -590,7 +590,8 @@ class Handler(BaseHTTPRequestHandler):
         if role is not None and propagating(role):
             status, _content_type, payload = self.server.upstream_request("GET", f"/_snapshot/{quote(name, safe='')}")
             settings = json.loads(payload).get(name, {}).get("settings", {}) if status == 200 else {}
-            raise not_usable_yet(name, role_arn, settings.get("base_path", ""), self.server.region)
+            account = self.server.domain_arn.split(":")[4]
+            raise not_usable_yet(name, role_arn, settings.get("base_path", ""), self.server.region, account)
 
     def after(self, path, registration, role_arn, payload):
         """Keep role_arn for registered repositories; show listings as AWS does (client_listing)."""

@@ -353,27 +353,27 @@ class Restore:
         self.snapshot = snapshot
         self.decided = decided
         self.params = params
-        self.done = {"deleted": [], "closed": [], "reopened": [], "restored": []}
+        self.done = {"deleted_indices": [], "closed_indices": [], "reopened_indices": [], "restored_indices": []}
 
     def run(self, body):
         deadline = self.client.clock.deadline(self.params["wait_timeout"])
         sent = False
         try:
-            self.indices.delete(self.decided["delete"], self.done["deleted"])
-            self.indices.close(self.decided["close"], self.done["closed"])
+            self.indices.delete(self.decided["delete"], self.done["deleted_indices"])
+            self.indices.close(self.decided["close"], self.done["closed_indices"])
             if self.decided["restore"]:
                 sent = True
                 self.start(body, deadline)
-                self.done["restored"] = self.entries(self.decided["restore"])
+                self.done["restored_indices"] = self.entries(self.decided["restore"])
                 if self.params["wait"]:
-                    targets = [e["index"] for e in self.done["restored"]]
+                    targets = [e["index"] for e in self.done["restored_indices"]]
                     self.indices.wait_active(targets, deadline)
                     counts = self.indices.doc_counts(targets, deadline)
-                    for entry in self.done["restored"]:
+                    for entry in self.done["restored_indices"]:
                         entry["docs"] = counts.get(entry["index"])
         except SearchError as err:
             raise self.failure(err, sent) from None
-        return {f"{key}_indices": self.done[key] for key in ("deleted", "closed", "restored")}
+        return {key: self.done[key] for key in ("deleted_indices", "closed_indices", "restored_indices")}
 
     def entries(self, sources):
         return [{"index": self.decided["targets"][s], "source": s} for s in sources]
@@ -405,42 +405,42 @@ class Restore:
         restore whose answer was lost started (its indices exist and are open); indices this run
         closed that are still closed are reopened."""
         hint = None
-        if not self.done["restored"] and (sent or self.decided["close"]):
+        if not self.done["restored_indices"] and (sent or self.decided["close"]):
             try:
                 state = self.indices.state()
                 if sent:
-                    self.done["restored"] = self.entries(
+                    self.done["restored_indices"] = self.entries(
                         [s for s in self.decided["restore"] if state.get(self.decided["targets"][s], {}).get("open")]
                     )
                 closed = [n for n in self.decided["close"] if n in state and not state[n]["open"]]
-                self.done["closed"] += [n for n in closed if n not in self.done["closed"]]
-                self.indices.open(closed, self.done["reopened"])
+                self.done["closed_indices"] += [n for n in closed if n not in self.done["closed_indices"]]
+                self.indices.open(closed, self.done["reopened_indices"])
             except SearchError as second:
-                still = [n for n in self.done["closed"] if n not in self.done["reopened"]]
-                self.done["still_closed"] = still
+                still = [n for n in self.done["closed_indices"] if n not in self.done["reopened_indices"]]
+                self.done["still_closed_indices"] = still
                 hint = f"Then {second.message}. Reopen them: POST {','.join(still)}/_open" if still else None
-        restored = {e["index"] for e in self.done["restored"]}
-        gone = [n for n in self.done["deleted"] if n not in restored]
+        restored = {e["index"] for e in self.done["restored_indices"]}
+        gone = [n for n in self.done["deleted_indices"] if n not in restored]
         if gone and hint is None:
             hint = (
                 f"{', '.join(gone)} are in snapshot {self.snapshot}: run again to restore them "
                 "(indices that exist are skipped or replaced as on_conflict says)"
             )
-        done = {f"{key}_indices": names for key, names in self.done.items()}
-        return FailedAfterChanges(err, done, summary(self.done), hint)
+        return FailedAfterChanges(err, self.done, summary(self.done), hint)
 
 
 def summary(done):
     """What was done, in order, as one sentence for a failure message."""
     parts = [
-        f"{verb} {', '.join(done[key])}"
-        for key, verb in (("deleted", "deleted"), ("closed", "closed"), ("reopened", "reopened"))
-        if done[key]
+        f"{verb} {', '.join(done[f'{verb}_indices'])}"
+        for verb in ("deleted", "closed", "reopened")
+        if done[f"{verb}_indices"]
     ]
-    if done["restored"]:
-        parts.append(f"started restoring {', '.join(e['index'] for e in done['restored'])} (it goes on on the server)")
-    if done.get("still_closed"):
-        parts.append(f"could not reopen {', '.join(done['still_closed'])}")
+    if done["restored_indices"]:
+        restored = ", ".join(e["index"] for e in done["restored_indices"])
+        parts.append(f"started restoring {restored} (it goes on on the server)")
+    if done.get("still_closed_indices"):
+        parts.append(f"could not reopen {', '.join(done['still_closed_indices'])}")
     return f"Done before the failure: {'; '.join(parts)}" if parts else "Nothing was changed"
 
 
