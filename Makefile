@@ -2,10 +2,17 @@
 #   make demo         start the local stack if needed, then run the demo playbook against it
 #   make test         install everything, start the local stack, run lint, sanity, the tarball test, unit, integration, molecule
 #   make stack-up     start the local stack (OpenSearch, moto, fault proxies); make stack-down stops it
+#   make test-engines the integration tests against every engine; writes tests/output/engines.json
+#                     and the README's compatibility table
+#   ENGINE=<name>     the stack's engine for stack-up, demo, integration (tools/stack.py: engines());
+#                     opensearch-3.6.0 when not given
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+ifdef ENGINE
+export SEARCHOPS_ENGINE := $(ENGINE)
+endif
 
 .PHONY: demo collection molecule test venv system-deps lint sanity tarball-test unit integration pytest stack-up stack-down stack-status stack-logs clean
 
@@ -86,6 +93,12 @@ molecule: collection stack-up
 
 stack-up: venv
 	$(PY) tools/stack.py up
+
+# each engine in turn (one node at a time, the stack's ports), all of tests/integration against it;
+# leaves the default engine running
+.PHONY: test-engines
+test-engines: collection
+	$(PY) tools/engines.py run
 
 stack-down:
 	$(PY) tools/stack.py down

@@ -15,6 +15,12 @@ data, logs and pid files under .stack/ (or $SEARCHOPS_STACK). Both are ignored b
 After `up`, .stack/endpoints.json tells tests and playbooks where everything listens, and
 .stack/operator.json holds the keys of the IAM user `searchops-operator` they run as.
 Why the node is OpenSearch 3.x and how the plugin zip is assembled: docs/design.md.
+
+The node's engine is chosen with SEARCHOPS_ENGINE (`make stack-up ENGINE=...`): one of ENGINES,
+opensearch-3.6.0 by default. Only one node runs at a time, on the same port, behind the same
+gateway and fault proxies; `up` with another engine stops the running node and starts the one
+asked for, with its own install and data under .stack/. Engines without a repository-s3 build
+on Maven Central have `fs` repositories only (docs/engines.md).
 """
 
 import argparse
@@ -33,6 +39,7 @@ import urllib.request
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
+from typing import NamedTuple, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 POM = ROOT / "tools" / "stack" / "pom.xml"
@@ -60,7 +67,7 @@ OTHER_DOMAIN = "searchops-other"
 # not AWS credentials and protect nothing.
 S3_CLIENT_KEYS = {"access_key": "searchops-local", "secret_key": "searchops-local-secret"}
 S3_CLIENTS = ("default", "faults")
-MIN_JAVA = 21
+MAVEN_CENTRAL = "https://repo1.maven.org/maven2"
 SERVICE_USER = "searchops"
 START_TIMEOUT = float(os.environ.get("SEARCHOPS_START_TIMEOUT", "240"))
 
@@ -98,6 +105,57 @@ def opensearch_version():
     return ET.parse(POM).getroot().find("m:properties/m:opensearch.version", ns).text
 
 
+class Engine(NamedTuple):
+    """A search engine the stack can run: its integ-test-zip from Maven Central, on a JDK whose
+    feature version lies in [java_min, java_max] (None: no upper bound)."""
+
+    distribution: str  # opensearch or elasticsearch
+    version: str
+    java_min: int
+    java_max: Optional[int]
+    repository_s3: bool  # a repository-s3 build can be assembled from Maven Central
+
+    @property
+    def name(self):
+        return f"{self.distribution}-{self.version}"
+
+    @property
+    def repository_types(self):
+        return ["fs", "s3"] if self.repository_s3 else ["fs"]
+
+    @property
+    def settings_file(self):
+        return f"{self.distribution}.yml"
+
+    def zip_url(self):
+        group = f"org/{self.distribution}/distribution/integ-test-zip/{self.distribution}"
+        return f"{MAVEN_CENTRAL}/{group}/{self.version}/{self.name}.zip"
+
+
+def engines():
+    """The engines, the default (the pom's OpenSearch, with repository-s3) first. Why these
+    versions and JDKs, and what each lacks: docs/engines.md."""
+    default = Engine("opensearch", opensearch_version(), 21, None, True)
+    return {
+        engine.name: engine
+        for engine in (
+            default,
+            Engine("opensearch", "2.19.6", 11, 21, False),
+            Engine("elasticsearch", "8.19.21", 17, 24, False),
+            Engine("elasticsearch", "7.10.2", 11, 17, False),
+        )
+    }
+
+
+def engine():
+    """The engine SEARCHOPS_ENGINE names, else the default."""
+    known = engines()
+    name = os.environ.get("SEARCHOPS_ENGINE") or next(iter(known))
+    if name not in known:
+        raise StackError(f"SEARCHOPS_ENGINE={name!r} is not an engine of the stack; choose one of {', '.join(known)}")
+    return known[name]
+
+
 def http_get(url, timeout=5.0):
     """GET url; return (status, body) or (None, reason) when nothing answered."""
     try:
@@ -120,8 +178,12 @@ def http_send(method, url, body=None, timeout=60.0):
 # ---------------------------------------------------------------- downloads
 
 
-def fetch(version):
-    """Download the distribution zip and the plugin's jars with Maven into the cache."""
+def fetch(eng):
+    """Download the engine's distribution zip (and for repository-s3, the plugin's jars with
+    Maven) into the cache."""
+    if not eng.repository_s3:
+        return download_zip(eng)
+    version = eng.version
     dest = CACHE / "dl" / f"opensearch-{version}"
     marker = dest / ".complete"
     if marker.exists():
@@ -148,21 +210,45 @@ def fetch(version):
     return dest
 
 
-def find_java():
-    """A JDK >= MIN_JAVA: $OPENSEARCH_JAVA_HOME, then $JAVA_HOME, then /usr/lib/jvm/*."""
-    candidates = [os.environ.get("OPENSEARCH_JAVA_HOME"), os.environ.get("JAVA_HOME")]
+def download_zip(eng):
+    """The engine's integ-test-zip from Maven Central, checked against its published SHA-1."""
+    dest = CACHE / "dl" / "engines" / f"{eng.name}.zip"
+    if dest.exists():
+        return dest
+    url = eng.zip_url()
+    log(f"fetching {url} into {dest.parent}")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_suffix(".tmp")
+    digest = hashlib.sha1()  # noqa: S324 - Maven Central's published checksum, not security
+    try:
+        with urllib.request.urlopen(f"{url}.sha1", timeout=60) as resp:
+            expected = resp.read().decode().split()[0]
+        with urllib.request.urlopen(url, timeout=600) as resp, open(tmp, "wb") as out:
+            while chunk := resp.read(1 << 20):
+                digest.update(chunk)
+                out.write(chunk)
+    except (urllib.error.URLError, OSError) as err:
+        raise StackError(f"could not download {url}: {getattr(err, 'reason', err)}") from None
+    if digest.hexdigest() != expected:
+        tmp.unlink()
+        raise StackError(f"{url}: SHA-1 {digest.hexdigest()} is not the published {expected}")
+    tmp.rename(dest)
+    return dest
+
+
+def find_java(eng):
+    """A JDK the engine supports: $SEARCHOPS_JAVA_HOME, then $JAVA_HOME, then /usr/lib/jvm/*."""
+    candidates = [os.environ.get("SEARCHOPS_JAVA_HOME"), os.environ.get("JAVA_HOME")]
     candidates += sorted(str(p) for p in Path("/usr/lib/jvm").glob("*") if p.is_dir())
     for home in filter(None, candidates):
         release = Path(home) / "release"
         if not (Path(home) / "bin" / "java").exists() or not release.exists():
             continue
         match = re.search(r'JAVA_VERSION="(\d+)', release.read_text())
-        if match and int(match.group(1)) >= MIN_JAVA:
+        if match and eng.java_min <= int(match.group(1)) <= (eng.java_max or 10**6):
             return home
-    raise StackError(
-        f"OpenSearch {opensearch_version()} needs Java {MIN_JAVA} or newer and none was found: "
-        "set OPENSEARCH_JAVA_HOME to a JDK 21+ home"
-    )
+    wanted = f"{eng.java_min}" + (f" to {eng.java_max}" if eng.java_max else " or newer")
+    raise StackError(f"{eng.name} needs Java {wanted} and none was found: set SEARCHOPS_JAVA_HOME to such a JDK's home")
 
 
 def assemble_plugin(dl, node_lib, version):
@@ -375,26 +461,46 @@ def forget_s3_repositories(url):
         log(f"moto started empty: unregistered the node's S3 repositories {', '.join(stale)}")
 
 
-def opensearch_install(version):
-    """Unpack the node, install the assembled plugin, write config and keystore (once)."""
-    home = STATE / f"opensearch-{version}"
+def node_home(eng):
+    return STATE / eng.name
+
+
+def node_data(eng):
+    """Each engine keeps its own data: an engine cannot read another's (or a newer version's)."""
+    return STATE / "data" / eng.name
+
+
+def node_env(eng, home):
+    """The environment the engine's scripts read: its JDK and its config folder."""
+    java, conf = find_java(eng), str(home / "config")
+    env = dict(os.environ, OPENSEARCH_JAVA_HOME=java, OPENSEARCH_PATH_CONF=conf)
+    if eng.distribution == "elasticsearch":
+        # ES_JAVA_HOME from 7.12; 7.10 reads JAVA_HOME
+        env.update(ES_JAVA_HOME=java, JAVA_HOME=java, ES_PATH_CONF=conf)
+    env.pop("JAVA_TOOL_OPTIONS", None)
+    return env
+
+
+def node_install(eng):
+    """Unpack the node, install the assembled plugin (repository-s3), create the keystore (once)."""
+    home = node_home(eng)
     if (home / ".installed").exists():
         return home
-    dl = fetch(version)
-    java = find_java()
+    dl = fetch(eng)
     shutil.rmtree(home, ignore_errors=True)
     STATE.mkdir(parents=True, exist_ok=True)
-    log(f"installing OpenSearch {version} into {home}")
-    with zipfile.ZipFile(dl / f"opensearch-{version}.zip") as zf:
+    log(f"installing {eng.name} into {home}")
+    with zipfile.ZipFile(dl / f"{eng.name}.zip" if dl.is_dir() else dl) as zf:
         zf.extractall(STATE)
     for script in list((home / "bin").iterdir()) + [home / "agent"]:
         if script.is_file():
             script.chmod(0o755)
-    env = dict(os.environ, OPENSEARCH_JAVA_HOME=java, OPENSEARCH_PATH_CONF=str(home / "config"))
-    plugin = assemble_plugin(dl, home / "lib", version)
-    run([str(home / "bin" / "opensearch-plugin"), "install", "--batch", plugin.as_uri()], env)
-
-    run([str(home / "bin" / "opensearch-keystore"), "create"], env)
+    (home / "config" / "jvm.options.d").mkdir(exist_ok=True)
+    env = node_env(eng, home)
+    if eng.repository_s3:
+        plugin = assemble_plugin(dl, home / "lib", eng.version)
+        run([str(home / "bin" / "opensearch-plugin"), "install", "--batch", plugin.as_uri()], env)
+        run([str(home / "bin" / "opensearch-keystore"), "create"], env)
     (home / ".installed").touch()
     return home
 
@@ -410,8 +516,8 @@ def keystore_ensure(home, env):
                 run([keystore, "add", "--stdin", "--force", f"s3.client.{client}.{key}"], env, value)
 
 
-def opensearch_settings():
-    """The node's opensearch.yml."""
+def node_settings(eng):
+    """The node's opensearch.yml or elasticsearch.yml."""
     config = {
         "cluster.name": "searchops-local",
         "node.name": "node-1",
@@ -419,12 +525,18 @@ def opensearch_settings():
         "http.port": OPENSEARCH_PORT,
         "transport.port": OPENSEARCH_TRANSPORT_PORT,
         "discovery.type": "single-node",
-        "path.data": str(STATE / "data" / "opensearch"),
+        "path.data": str(node_data(eng)),
         "path.logs": str(LOGS / "opensearch"),
         "path.repo": [str(STATE / "fs-repo")],
         # The tests fill and empty the disk quickly; watermarks would make shards unassigned.
         "cluster.routing.allocation.disk.threshold_enabled": False,
     }
+    if eng.distribution == "elasticsearch" and not eng.version.startswith("7."):
+        # the integ-test-zip of 8.x carries X-Pack security, on by default (TLS, users): the
+        # plain node is plain (a secured one is issue 15's)
+        config["xpack.security.enabled"] = False
+    if not eng.repository_s3:
+        return "# Written by tools/stack.py\n" + "".join(f"{k}: {json.dumps(v)}\n" for k, v in config.items())
     # `default` talks to moto; `faults` (a repository's `client: faults`) to moto through
     # toxiproxy, with one retry and short timeouts so that an injected fault ends a shard quickly
     for client, port in (("default", MOTO_PORT), ("faults", FAULTS_S3_PORT)):
@@ -440,10 +552,10 @@ def opensearch_settings():
     return "# Written by tools/stack.py\n" + "".join(f"{k}: {json.dumps(v)}\n" for k, v in config.items())
 
 
-def opensearch_configure(home):
+def node_configure(eng, home):
     """Write the node's settings; done at every start so that changed ports or folders apply."""
     (STATE / "fs-repo").mkdir(exist_ok=True)
-    (home / "config" / "opensearch.yml").write_text(opensearch_settings())
+    (home / "config" / eng.settings_file).write_text(node_settings(eng))
     (home / "config" / "jvm.options.d" / "heap.options").write_text(f"-Xms{HEAP}\n-Xmx{HEAP}\n")
 
 
@@ -453,29 +565,38 @@ def run(cmd, env, stdin=None):
         raise StackError(f"{' '.join(cmd)} failed:\n{result.stdout}\n{result.stderr}")
 
 
-def opensearch_up(version):
+def node_up(eng):
+    """Start the engine's node unless it runs already; another engine's node is stopped first."""
     url = f"http://{HOST}:{OPENSEARCH_PORT}"
-    settings = STATE / f"opensearch-{version}" / "config" / "opensearch.yml"
-    if running_pid("opensearch") is not None and settings.exists() and settings.read_text() != opensearch_settings():
-        log("the node's settings changed since it started: restarting it")
-        stop("opensearch")
+    settings = node_home(eng) / "config" / eng.settings_file
+    started = PIDS / "opensearch.engine"
+    if running_pid("opensearch") is not None:
+        if not started.exists() or started.read_text() != eng.name:
+            log(f"another engine's node runs: stopping it to start {eng.name}")
+            stop("opensearch")
+        elif not settings.exists() or settings.read_text() != node_settings(eng):
+            log("the node's settings changed since it started: restarting it")
+            stop("opensearch")
     if running_pid("opensearch") is None:
         if http_get(url)[0] is not None:
             raise StackError(f"port {OPENSEARCH_PORT} is taken by a process this script did not start")
-        home = opensearch_install(version)
-        opensearch_configure(home)
-        env = dict(
-            os.environ,
-            OPENSEARCH_JAVA_HOME=find_java(),
-            OPENSEARCH_PATH_CONF=str(home / "config"),
-        )
-        env.pop("JAVA_TOOL_OPTIONS", None)
-        keystore_ensure(home, env)
+        home = node_install(eng)
+        node_configure(eng, home)
+        env = node_env(eng, home)
+        if eng.repository_s3:
+            keystore_ensure(home, env)
         user = service_user()
         if user:
-            give_to(user, home, STATE / "data" / "opensearch", LOGS / "opensearch", STATE / "fs-repo")
-        log(f"starting OpenSearch {version} on {url}" + (f" as user {user}" if user else ""))
-        spawn("opensearch", [str(home / "bin" / "opensearch")], env=env, cwd=home, user=user)
+            give_to(user, home, node_data(eng), LOGS / "opensearch", STATE / "fs-repo")
+        log(
+            f"starting {eng.name} on {url} (Java from {env['OPENSEARCH_JAVA_HOME']})"
+            + (f" as user {user}" if user else "")
+        )
+        spawned = time.monotonic()
+        spawn("opensearch", [str(home / "bin" / eng.distribution)], env=env, cwd=home, user=user)
+        started.write_text(eng.name)
+    else:
+        spawned = None
 
     def healthy():
         # 200 once a cluster-manager is elected, whatever the health colour: user indices
@@ -483,6 +604,10 @@ def opensearch_up(version):
         return http_get(f"{url}/_cluster/health", timeout=5)[0] == 200
 
     wait_ready("opensearch", healthy, START_TIMEOUT)
+    if spawned is not None:
+        # each engine's start time, for the engine matrix's report (tools/engines.py)
+        (PIDS / "opensearch.start-seconds").write_text(f"{time.monotonic() - spawned:.1f}")
+        log(f"{eng.name} answered {time.monotonic() - spawned:.1f}s after its start")
     return url
 
 
@@ -606,19 +731,27 @@ def nginx_up():
         conf.write_text(text)
         log(f"starting nginx on {url}")
         spawn("nginx", [binary, "-p", str(home), "-c", str(conf), "-e", str(LOGS / "nginx" / "error.log")])
-    wait_ready("nginx", lambda: http_get(url)[0] == 200, 30)
+    # /_cluster/health: the integ-test-zip of Elasticsearch 8 has no root endpoint (GET / is its rest-root module)
+    wait_ready("nginx", lambda: http_get(f"{url}/_cluster/health")[0] == 200, 30)
     return url
+
+
+def node_version(url):
+    """The node's version (GET _nodes/_local: the root endpoint is missing on some engines)."""
+    nodes = json.loads(http_get(f"{url}/_nodes/_local?filter_path=nodes.*.version")[1])["nodes"]
+    return next(iter(nodes.values()))["version"]
 
 
 def up():
     started = time.monotonic()
-    version = opensearch_version()
+    eng = engine()
     moto, gateway, fresh = aws_up()
     toxiproxy = toxiproxy_up()
     endpoints = {
         "moto": moto,
         "gateway": gateway,
-        "opensearch": opensearch_up(version),
+        # the node, whatever its engine (the key keeps its first name)
+        "opensearch": node_up(eng),
         # the fault proxies (tests/integration/test_faults.py)
         "toxiproxy": toxiproxy,
         "faults": {
@@ -638,12 +771,19 @@ def up():
         },
         "operator": str(OPERATOR),
     }
-    if fresh:
+    if fresh and eng.repository_s3:
         forget_s3_repositories(endpoints["opensearch"])
-    endpoints["opensearch_version"] = json.loads(http_get(endpoints["opensearch"])[1])["version"]["number"]
+    endpoints["opensearch_version"] = node_version(endpoints["opensearch"])
+    endpoints["engine"] = {
+        "name": eng.name,
+        "distribution": eng.distribution,
+        "version": eng.version,
+        "repository_types": eng.repository_types,
+        "java": find_java(eng),
+    }
     (STATE / "endpoints.json").write_text(json.dumps(endpoints, indent=2) + "\n")
     log(
-        f"ready in {time.monotonic() - started:.1f}s: OpenSearch {endpoints['opensearch_version']} "
+        f"ready in {time.monotonic() - started:.1f}s: {eng.name} "
         f"at {endpoints['opensearch']}, domain gateway at {gateway}, moto at {moto}, "
         f"fault proxies at {endpoints['faults']['opensearch']} and {endpoints['faults']['http']}; logs in {LOGS}"
     )
@@ -656,7 +796,7 @@ SERVICES = ("aws", "toxiproxy", "opensearch", "nginx")
 def restart_node():
     """Stop the node and start it again (fault tests); returns once it answers."""
     stop("opensearch")
-    url = opensearch_up(opensearch_version())
+    url = node_up(engine())
     log(f"node restarted at {url}")
 
 
@@ -691,7 +831,7 @@ def main(argv=None):
         elif args.command == "logs":
             print("\n".join(tail(name) for name in SERVICES))
         elif args.command == "fetch":
-            fetch(opensearch_version())
+            fetch(engine())
     except StackError as err:
         print(f"[stack] error: {err}", file=sys.stderr)
         return 1

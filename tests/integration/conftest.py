@@ -2,8 +2,14 @@
 
 The stack is brought up once per run (a no-op when it already runs) and left running
 for the next run; each fixture removes what its test created.
+
+The node's engine is the stack's default unless `--engine NAME` (or SEARCHOPS_ENGINE) names
+another (tools/stack.py: engines()). Tests that need what the engine lacks are skipped, saying
+why: marker `s3_repository` (the node's repository-s3; given to every test that uses the
+`bucket` or `aws_names` fixtures, and by hand to those that register S3 repositories otherwise).
 """
 
+import importlib.util
 import json
 import os
 import shutil
@@ -22,6 +28,38 @@ STATE = Path(os.environ.get("SEARCHOPS_STACK", ROOT / ".stack"))
 
 pytestmark = pytest.mark.integration
 
+# fixtures whose tests need the node to reach S3 (a repository of type s3)
+S3_FIXTURES = ("bucket", "aws_names")
+
+
+def stack_tool():
+    spec = importlib.util.spec_from_file_location("stack_tool", ROOT / "tools" / "stack.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "s3_repository: needs the node's repository-s3 plugin (skipped without it)")
+    if config.getoption("--engine"):
+        os.environ["SEARCHOPS_ENGINE"] = config.getoption("--engine")
+
+
+def pytest_collection_modifyitems(config, items):
+    tool = stack_tool()
+    try:
+        engine = tool.engine()
+    except tool.StackError as err:
+        raise pytest.UsageError(str(err)) from None
+    if engine.repository_s3:
+        return
+    skip = pytest.mark.skip(
+        reason=f"{engine.name} has no repository-s3 (no build on Maven Central): fs repositories only"
+    )
+    for item in items:
+        if item.get_closest_marker("s3_repository") or set(S3_FIXTURES) & set(getattr(item, "fixturenames", ())):
+            item.add_marker(skip)
+
 
 @pytest.fixture(scope="session")
 def stack(request):
@@ -34,10 +72,16 @@ def stack(request):
     endpoints = json.loads((STATE / "endpoints.json").read_text())
     report(
         request,
-        f"local stack: OpenSearch {endpoints['opensearch_version']} at {endpoints['opensearch']}, "
-        f"moto at {endpoints['moto']}",
+        f"local stack: {endpoints['engine']['name']} at {endpoints['opensearch']} "
+        f"(Java {endpoints['engine']['java']}), moto at {endpoints['moto']}",
     )
     return endpoints
+
+
+@pytest.fixture(scope="session")
+def engine(stack):
+    """The node's engine: name, distribution (opensearch/elasticsearch), version, repository_types."""
+    return stack["engine"]
 
 
 @pytest.fixture(scope="session")

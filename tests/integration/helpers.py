@@ -24,6 +24,20 @@ class OpenSearch:
         return response.json() if response.content else None
 
 
+# task keys that are not the module (the others are: `searchops.snapshots.es_restore`, `include_role`)
+TASK_KEYWORDS = {"name", "ignore_errors", "register", "vars", "when", "check_mode", "diff", "environment", "no_log"}
+
+
+def record_use(modules):
+    """Note which modules (and playbooks) the running test used, in $SEARCHOPS_MODULE_LOG when set:
+    the engine matrix (tools/engines.py) tells from it which module each test exercised."""
+    path = os.environ.get("SEARCHOPS_MODULE_LOG")
+    if path:
+        test = os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" ", 1)[0]
+        with open(path, "a", encoding="utf-8") as log:
+            log.write(json.dumps({"test": test, "modules": sorted(set(modules))}) + "\n")
+
+
 def unique(prefix):
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
@@ -52,6 +66,7 @@ class Ansible:
     def play(self, tasks, check=False, diff=False, env=None, verbosity=0):
         """Run tasks in one play; return each task's result (or the raw output with verbosity)."""
         self.count += 1
+        record_use(key for task in tasks for key in task if key not in TASK_KEYWORDS)
         playbook = self.tmp_path / f"play-{self.count}.yml"
         play = [{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]
         playbook.write_text(json.dumps(play))
@@ -68,6 +83,7 @@ class Ansible:
         """Run one of the collection's playbooks (searchops.snapshots.<name>) as a user would;
         return the JSON callback's output: {"plays": [...], "stats": {host: counts}}
         (or, with verbosity, the raw output)."""
+        record_use([f"playbook {name}"])
         inventories = inventory if isinstance(inventory, (list, tuple)) else [inventory]
         args = [arg for source in inventories for arg in ("-i", str(source))] + [f"searchops.snapshots.{name}"]
         args += ["-e", json.dumps(extra_vars)] if extra_vars else []

@@ -10,6 +10,9 @@ import pytest
 import requests
 from requests_aws4auth import AWS4Auth
 
+# the gateway keeps the automated snapshots in an S3 repository on the node
+pytestmark = pytest.mark.s3_repository
+
 AUTOMATED = "cs-automated-enc"
 ES_HTTP_ALL = {"Effect": "Allow", "Action": "es:ESHttp*", "Resource": "*"}
 

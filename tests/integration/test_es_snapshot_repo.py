@@ -63,6 +63,7 @@ def test_fs_repository(ansible, stack, opensearch, repo):
     assert opensearch.request("GET", f"_snapshot/{repo}")[repo]["type"] == "fs"
 
 
+@pytest.mark.s3_repository
 def test_verify_false_registers_without_verifying(ansible, stack, opensearch, repo):
     args = dict(connection(stack), repository=repo, verify=False, settings={"bucket": "created-later"})
     result = ansible(MODULE, args)
@@ -81,11 +82,23 @@ def test_delete_when_absent(ansible, stack, repo):
     assert not result.get("failed") and not result["changed"]
 
 
+@pytest.mark.s3_repository
 def test_wrong_bucket_fails_clearly_and_leaves_nothing(ansible, stack, opensearch, repo):
     result = ansible(MODULE, dict(connection(stack), repository=repo, settings={"bucket": "no-such-bucket-anywhere"}))
     assert result["failed"]
     assert "The bucket does not exist" in result["msg"] and "was not kept" in result["msg"]
     assert result["error"]["type"] == "repository_verification_exception"
+    assert opensearch.request("GET", f"_snapshot/{repo}", expect=(404,))
+
+
+def test_an_engine_without_repository_s3_says_to_install_it(ansible, stack, engine, opensearch, repo):
+    if "s3" in engine["repository_types"]:
+        pytest.skip(f"{engine['name']} has repository-s3 (the error is that of engines without it)")
+    result = ansible(MODULE, dict(connection(stack), repository=repo, settings={"bucket": "any"}))
+    assert result["failed"] and result["error"]["type"] == "repository_exception", result
+    # the engine's own text, then the fix
+    assert "repository type [s3] does not exist" in result["msg"]
+    assert "install the repository-s3 plugin on every node" in result["msg"]
     assert opensearch.request("GET", f"_snapshot/{repo}", expect=(404,))
 
 

@@ -224,6 +224,7 @@ def test_repository_placement_follows_the_buckets_real_region(
     assert {k: settings.get(k) for k in ("endpoint", "region") if k in settings} == expected
 
 
+@pytest.mark.s3_repository
 def test_repository_takes_the_bucket_region_it_is_given(ansible, admin, stack, cleanup, opensearch):
     """A bucket of another account is not among the caller's (s3_bucket_info lists the caller's own
     buckets): the region given (the migrate playbook reads it with the owner's keys) decides."""

@@ -56,20 +56,60 @@ def fake_jdk(root, name, version):
     return str(home)
 
 
+ENGINES = stack.engines()
+DEFAULT, ES7, ES8, OS2 = (
+    ENGINES[n] for n in ("opensearch-3.6.0", "elasticsearch-7.10.2", "elasticsearch-8.19.21", "opensearch-2.19.6")
+)
+
+
 def test_find_java_takes_the_first_jdk_new_enough(tmp_path, monkeypatch):
     old = fake_jdk(tmp_path, "old", "17.0.15")
     new = fake_jdk(tmp_path, "new", "25.0.3")
-    monkeypatch.setenv("OPENSEARCH_JAVA_HOME", old)
+    monkeypatch.setenv("SEARCHOPS_JAVA_HOME", old)
     monkeypatch.setenv("JAVA_HOME", new)
-    assert stack.find_java() == new
+    assert stack.find_java(DEFAULT) == new
+
+
+def test_find_java_takes_a_jdk_the_engine_still_supports(tmp_path, monkeypatch):
+    # Elasticsearch 8.19 supports Java 17 to 24: the machine's Temurin 25 is passed over
+    monkeypatch.setenv("SEARCHOPS_JAVA_HOME", fake_jdk(tmp_path, "new", "25.0.3"))
+    monkeypatch.setenv("JAVA_HOME", fake_jdk(tmp_path, "old", "17.0.15"))
+    assert stack.find_java(ES8) == str(tmp_path / "old")
 
 
 def test_find_java_says_what_to_set_when_none_fits(tmp_path, monkeypatch):
-    monkeypatch.setenv("OPENSEARCH_JAVA_HOME", fake_jdk(tmp_path, "old", "17.0.15"))
+    monkeypatch.setenv("SEARCHOPS_JAVA_HOME", fake_jdk(tmp_path, "old", "17.0.15"))
     monkeypatch.delenv("JAVA_HOME", raising=False)
     monkeypatch.setattr(stack, "Path", lambda p: tmp_path / "none" if p == "/usr/lib/jvm" else Path(p))
-    with pytest.raises(stack.StackError, match="OPENSEARCH_JAVA_HOME"):
-        stack.find_java()
+    with pytest.raises(stack.StackError, match="opensearch-3.6.0 needs Java 21 or newer.*SEARCHOPS_JAVA_HOME"):
+        stack.find_java(DEFAULT)
+
+
+def test_the_default_engine_comes_first_and_the_environment_chooses(monkeypatch):
+    monkeypatch.delenv("SEARCHOPS_ENGINE", raising=False)
+    assert stack.engine() == DEFAULT and DEFAULT.repository_s3
+    monkeypatch.setenv("SEARCHOPS_ENGINE", "elasticsearch-7.10.2")
+    assert stack.engine() == ES7
+    monkeypatch.setenv("SEARCHOPS_ENGINE", "elasticsearch-9")
+    with pytest.raises(stack.StackError, match="choose one of opensearch-3.6.0, "):
+        stack.engine()
+
+
+def test_integ_test_zips_come_from_maven_central():
+    assert ES7.zip_url() == (
+        "https://repo1.maven.org/maven2/org/elasticsearch/distribution/integ-test-zip/elasticsearch/"
+        "7.10.2/elasticsearch-7.10.2.zip"
+    )
+    assert OS2.zip_url().endswith("/org/opensearch/distribution/integ-test-zip/opensearch/2.19.6/opensearch-2.19.6.zip")
+
+
+def test_engines_without_repository_s3_get_no_s3_clients_and_elasticsearch_8_no_security():
+    for eng in (ES7, ES8, OS2):
+        assert eng.repository_types == ["fs"]
+        assert "s3.client" not in stack.node_settings(eng)
+    assert "xpack.security.enabled: false" in stack.node_settings(ES8)
+    assert "xpack" not in stack.node_settings(ES7)  # 7.10's integ-test-zip is OSS: no such setting
+    assert stack.node_settings(ES7) != stack.node_settings(OS2)  # each engine its own data folder
 
 
 def test_stale_pid_file_means_not_running(tmp_path, monkeypatch):
@@ -114,7 +154,7 @@ def test_start_failure_reports_the_log(tmp_path, monkeypatch):
 
 
 def test_node_has_an_s3_client_through_the_fault_proxy():
-    settings = stack.opensearch_settings()
+    settings = stack.node_settings(DEFAULT)
     assert f's3.client.default.endpoint: "127.0.0.1:{stack.MOTO_PORT}"' in settings
     assert f's3.client.faults.endpoint: "127.0.0.1:{stack.FAULTS_S3_PORT}"' in settings
     assert stack.toxiproxy_proxies()["s3"] == (stack.FAULTS_S3_PORT, stack.MOTO_PORT)
