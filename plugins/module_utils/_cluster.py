@@ -1,21 +1,93 @@
 # Copyright: searchops.snapshots contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The cluster the client talks to: who it is (GET /)."""
+"""The cluster the client talks to: who it is, and which engine (docs/engines.md)."""
 
 from __future__ import annotations
 
-from ansible_collections.searchops.snapshots.plugins.module_utils._errors import SearchError
+import re
+
+from ansible_collections.searchops.snapshots.plugins.module_utils._errors import (
+    ConfigurationError,
+    HTTPError,
+    SearchError,
+)
 from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import CLUSTER_NAME, CLUSTER_UUID
 
+# Statuses of GET / on a cluster without the root endpoint: Elasticsearch 8 serves it from its
+# rest-root module, which a minimal build (the integ-test-zip) lacks (405 "Incorrect HTTP method").
+NO_ROOT_ENDPOINT = (404, 405)
+# Elasticsearch's feature states (system indices snapshotted and restored per feature) appeared in
+# 7.12; OpenSearch has none. Elasticsearch 7.10 and OpenSearch refuse them on restore ("Unknown
+# parameter feature_states") and ignore them on snapshot creation.
+FEATURE_STATES_SINCE = (7, 12)
 
-def cluster_identity(client, deadline=None):
-    """{CLUSTER_UUID, CLUSTER_NAME}: the metadata es_snapshot records in every snapshot."""
-    body = client.request("GET", "", deadline=deadline).body
-    uuid = body.get("cluster_uuid")
-    if not uuid or uuid == "_na_":
+
+def cluster_info(client, deadline=None):
+    """{"uuid", "name", "distribution" (elasticsearch or opensearch), "version" (a tuple)}.
+
+    GET / (light); where the cluster has no root endpoint (only some Elasticsearch 8 builds),
+    the cluster state's header and the local node's version."""
+    try:
+        body = client.request("GET", "", deadline=deadline).body
+        version = body.get("version") or {}
+        return {
+            "uuid": body.get("cluster_uuid"),
+            "name": body.get("cluster_name"),
+            "distribution": version.get("distribution") or "elasticsearch",
+            "version": version_tuple(version.get("number")),
+        }
+    except HTTPError as err:
+        if err.status not in NO_ROOT_ENDPOINT:
+            raise
+    state = client.request(
+        "GET", "_cluster/state/metadata", query={"filter_path": "cluster_name,metadata.cluster_uuid"}, deadline=deadline
+    ).body
+    nodes = client.request("GET", "_nodes/_local", query={"filter_path": "nodes.*.version"}, deadline=deadline).body
+    number = next(iter((nodes.get("nodes") or {}).values()), {}).get("version")
+    return {
+        "uuid": (state.get("metadata") or {}).get("cluster_uuid"),
+        "name": state.get("cluster_name"),
+        "distribution": "elasticsearch",
+        "version": version_tuple(number),
+    }
+
+
+def version_tuple(number):
+    """(7, 10, 2) from "7.10.2" or "8.19.9-SNAPSHOT"; () when unknown."""
+    return tuple(int(part) for part in re.findall(r"\d+", str(number or ""))[:3])
+
+
+NAMES = {"opensearch": "OpenSearch", "elasticsearch": "Elasticsearch"}
+
+
+def describe(info):
+    """The engine as users name it: "OpenSearch 2.19.6"."""
+    name = NAMES.get(info["distribution"], info["distribution"])
+    return f"{name} {'.'.join(str(p) for p in info['version']) or '(version unknown)'}"
+
+
+def cluster_identity(client, deadline=None, info=None):
+    """{CLUSTER_UUID, CLUSTER_NAME}: the metadata es_snapshot records in every snapshot (from info,
+    a cluster_info() already read, when given)."""
+    info = info or cluster_info(client, deadline)
+    if not info["uuid"] or info["uuid"] == "_na_":
         raise SearchError(
             f"{client.base_url} does not say its cluster_uuid",
             "Is it an Elasticsearch or OpenSearch cluster with an elected cluster manager?",
         )
-    return {CLUSTER_UUID: uuid, CLUSTER_NAME: body.get("cluster_name")}
+    return {CLUSTER_UUID: info["uuid"], CLUSTER_NAME: info["name"]}
+
+
+def has_feature_states(info):
+    return info["distribution"] == "elasticsearch" and info["version"] >= FEATURE_STATES_SINCE
+
+
+def require_feature_states(info, option="feature_states"):
+    """Refuse feature_states where the engine has none (it would refuse or, worse, ignore them)."""
+    if not has_feature_states(info):
+        raise ConfigurationError(
+            f"{option} is an Elasticsearch 7.12+ feature; this cluster runs {describe(info)}, which has no feature "
+            "states (its system indices are ordinary indices in the snapshot)",
+            "Remove feature_states; select system indices by name in indices instead",
+        )

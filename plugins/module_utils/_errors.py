@@ -114,6 +114,8 @@ def _parse_error(body):
 _PASS_ROLE = re.compile(r"User: (?P<user>\S+) is not authorized to perform: iam:PassRole on resource: (?P<role>\S+)")
 _ES_HTTP = re.compile(r"User: (?P<user>arn:\S+) is not authorized to perform: (?P<action>es:ESHttp\w+)")
 _ASSUME_ROLE = re.compile(r"is not authorized to perform: sts:AssumeRole on resource: (?P<role>[^\s(]+)")
+# the engines' answer to a repository type no plugin provides (the same on Elasticsearch 7/8 and OpenSearch 2/3)
+_NO_REPOSITORY_TYPE = re.compile(r"repository type \[(?P<type>[^\]]+)\] does not exist")
 _BUCKET_REGION = re.compile(r"bucket is in this region: (?P<region>[a-z0-9-]+)", re.IGNORECASE)
 _NO_PERMISSION = re.compile(r"no permissions for \[(?P<action>[^\]]*)\]")
 _SCOPE_REGION = re.compile(r"Credential should be scoped to a valid region, not '(?P<got>[^']*)'", re.IGNORECASE)
@@ -124,6 +126,16 @@ _NOT_ALLOWED = re.compile(r"Your request: '(?P<path>[^']*)'(?: payload)? is not 
 def _aws_front_end(body):
     """Whether body is an answer of AWS's front end ({"Message": ...}), not of the cluster."""
     return isinstance(body, dict) and "error" not in body and ("Message" in body or "message" in body)
+
+
+def _caused_by(body):
+    """The reasons of the error's causes, joined (the top-level reason often hides the real one)."""
+    reasons = []
+    cause = (body or {}).get("error") if isinstance(body, dict) else None
+    while isinstance(cause, dict) and len(reasons) < 10:
+        reasons.append(str(cause.get("reason") or ""))
+        cause = cause.get("caused_by")
+    return " ".join(reasons)
 
 
 def explain(status, reason, auth_type=None, body=None):
@@ -206,6 +218,27 @@ def explain(status, reason, auth_type=None, body=None):
         return (
             "Those indices have no active primary shard (cluster health red): fix their allocation, "
             "or set partial: true to snapshot what is available"
+        )
+    if "Unexpected exception when loading repository data" in reason and "unknown field" in _caused_by(body):
+        # measured: Elasticsearch 7.10.2 and OpenSearch 2.19.6 reading a repository written by Elasticsearch 8.19
+        return (
+            "This cluster cannot read the repository: another engine or a newer version wrote it in a format this one "
+            "does not know (Elasticsearch 7.12+ and 8 repositories are unreadable by Elasticsearch 7.10 and by "
+            "OpenSearch). Restore it on a cluster of that engine and a version at least as new; OpenSearch reads "
+            "repositories of Elasticsearch up to 7.10"
+        )
+    match = _NO_REPOSITORY_TYPE.search(reason)
+    if match:
+        plugin = {"s3": "repository-s3", "azure": "repository-azure", "gcs": "repository-gcs"}.get(match["type"])
+        return (
+            f"This cluster has no repository type {match['type']}"
+            + (
+                f": install the {plugin} plugin on every node (bin/opensearch-plugin or bin/elasticsearch-plugin "
+                f"install {plugin}; Elasticsearch 8 has it built in) and restart them"
+                if plugin
+                else ""
+            )
+            + ", or register a type it has (fs, under the nodes' path.repo)"
         )
     if "The specified bucket does not exist" in reason:
         return "The bucket does not exist: create it first (searchops.snapshots.snapshot_bucket) or fix settings.bucket"

@@ -78,6 +78,7 @@ def snapshot_summary(info):
         "indices",
         "data_streams",
         "include_global_state",
+        "feature_states",
         "metadata",
         "start_time",
         "end_time",

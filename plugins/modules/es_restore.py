@@ -85,6 +85,19 @@ options:
       - Restore the aliases of the restored indices.
     type: bool
     default: true
+  feature_states:
+    description:
+      - Elasticsearch 7.12 and later only. The snapshot's feature states to restore (RV(snapshot.feature_states)
+        lists them, for example V(tasks) or V(security)).
+      - Restoring a feature state deletes the feature's current system indices and puts the snapshot's in their
+        place (the server's rule); the feature is named here, so that is asked for. It is done at every run that
+        names it (RV(changed) is true).
+      - Omitted, no feature state is restored, also with O(include_global_state=true), where Elasticsearch would
+        restore every one of them (the module sends V(none)).
+      - A feature the snapshot does not hold, and the option on OpenSearch or Elasticsearch before 7.12 (which
+        have no feature states), are refused before anything is done.
+    type: list
+    elements: str
   partial:
     description:
       - Allow restoring from a snapshot in which some shards are missing (state C(PARTIAL)); the missing shards are
@@ -225,6 +238,12 @@ restored_indices:
   type: list
   elements: dict
   sample: [{"index": "restored-orders", "source": "orders", "docs": 1204}]
+restored_feature_states:
+  description: The feature states restored (O(feature_states); Elasticsearch 7.12 and later).
+  returned: when feature states were restored
+  type: list
+  elements: str
+  sample: [tasks]
 deleted_indices:
   description: Existing indices deleted (O(on_conflict=delete)), including those whose lost deletion answer was
     reconciled from the cluster state.
@@ -266,7 +285,13 @@ error:
   sample: {"type": "repository_missing_exception", "reason": "[nightly] missing"}
 """
 
+from ansible_collections.searchops.snapshots.plugins.module_utils._cluster import (
+    cluster_info,
+    has_feature_states,
+    require_feature_states,
+)
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import (
+    ConfigurationError,
     FailedAfterChanges,
     SearchError,
     lost,
@@ -310,6 +335,32 @@ def restore_body(params, sources):
     return body
 
 
+def restored_features(body):
+    """The feature states the restore body restores (none for ["none"])."""
+    return [f for f in body.get("feature_states") or [] if f != "none"]
+
+
+def feature_states(client, params, info):
+    """The restore's feature_states: those named (checked against the engine and the snapshot);
+    else ["none"] where the engine would restore them all (include_global_state), else None."""
+    named = params["feature_states"]
+    if named is None and not params["include_global_state"]:
+        return None
+    engine = cluster_info(client)
+    if named is None:
+        return ["none"] if has_feature_states(engine) else None
+    require_feature_states(engine)
+    held = [f.get("feature_name") for f in info.get("feature_states") or [] if isinstance(f, dict)]
+    lacking = [f for f in named if f != "none" and f not in held]
+    if lacking:
+        raise ConfigurationError(
+            f"Snapshot {info['snapshot']} holds no feature state {', '.join(repr(f) for f in lacking)}; "
+            f"it holds: {', '.join(held) or 'none'}",
+            "Nothing was changed. Name feature states of the snapshot (es_snapshot_info shows them)",
+        )
+    return named
+
+
 def execute(module, client):
     params = module.params
     repo = Snapshots(client, params["repository"])
@@ -325,7 +376,10 @@ def execute(module, client):
         params["on_conflict"],
     )
     result = {"changed": False, "snapshot": snapshot_summary(info), "plan": decided}
-    if not (decided["restore"] or decided["close"] or decided["delete"]):
+    features = feature_states(client, params, info)
+    if not (
+        decided["restore"] or decided["close"] or decided["delete"] or restored_features({"feature_states": features})
+    ):
         return result
     problem = replacement_problem(info, decided, params["partial"])
     if problem:
@@ -335,6 +389,10 @@ def execute(module, client):
             "complete copy (a SUCCESS snapshot, or PARTIAL with partial: true, holding every shard of them)",
         )
     body = restore_body(params, decided["restore"])
+    if features is not None:
+        body["feature_states"] = features
+        if not decided["restore"]:
+            body["indices"] = "-*"  # the feature states only (an empty list would mean every index)
     result.update(changed=True, request={"method": "POST", "path": repo.path(name, "_restore"), "body": body})
     if module.check_mode:
         return result
@@ -361,7 +419,7 @@ class Restore:
         try:
             self.indices.delete(self.decided["delete"], self.done["deleted_indices"])
             self.indices.close(self.decided["close"], self.done["closed_indices"])
-            if self.decided["restore"]:
+            if self.decided["restore"] or restored_features(body):
                 sent = True
                 self.start(body, deadline)
                 self.done["restored_indices"] = self.entries(self.decided["restore"])
@@ -373,7 +431,10 @@ class Restore:
                         entry["docs"] = counts.get(entry["index"])
         except SearchError as err:
             raise self.failure(err, sent) from None
-        return {key: self.done[key] for key in ("deleted_indices", "closed_indices", "restored_indices")}
+        done = {key: self.done[key] for key in ("deleted_indices", "closed_indices", "restored_indices")}
+        if restored_features(body):
+            done["restored_feature_states"] = body["feature_states"]
+        return done
 
     def entries(self, sources):
         return [{"index": self.decided["targets"][s], "source": s} for s in sources]
@@ -458,6 +519,7 @@ def main():
             ignore_index_settings=dict(type="list", elements="str"),
             include_global_state=dict(type="bool", default=False),
             include_aliases=dict(type="bool", default=True),
+            feature_states=dict(type="list", elements="str"),
             partial=dict(type="bool", default=False),
             on_conflict=dict(type="str", default="skip", choices=list(ON_CONFLICT)),
             wait=dict(type="bool", default=True),

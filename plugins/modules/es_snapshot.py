@@ -62,6 +62,16 @@ options:
       - Also store the cluster state (templates, persistent settings, ...).
     type: bool
     default: false
+  feature_states:
+    description:
+      - Elasticsearch 7.12 and later only. The feature states to store (each feature's system indices, as
+        C(GET _features) lists them, for example V(tasks) or V(security)); V(none) for none.
+      - Omitted, the server decides (Elasticsearch stores every feature state when O(include_global_state=true), none
+        otherwise).
+      - Refused on OpenSearch and on Elasticsearch before 7.12, which have no feature states (they would ignore the
+        option silently); there, system indices are stored as ordinary indices named in O(indices).
+    type: list
+    elements: str
   partial:
     description:
       - Accept a snapshot in which some shards could not be stored (state C(PARTIAL)), and allow snapshotting indices
@@ -149,13 +159,16 @@ snapshot:
   description:
     - The snapshot as the server reports it (C(null) when absent), with its resolved name.
     - In check mode, for a snapshot that would be taken, only its name.
+    - C(indices) lists the backing indices of the data streams stored, C(data_streams) the streams; on
+      Elasticsearch 7.12 and later, C(feature_states) lists the feature states stored and their indices.
   returned: always
   type: dict
   sample:
     snapshot: logs-2026.11.28
     uuid: X9iYqEHvR2OQ3TtU69q5iQ
     state: SUCCESS
-    indices: [logs-app]
+    indices: [logs-app, .ds-logs-web-000001]
+    data_streams: [logs-web]
     start_time: "2026-11-28T01:00:00.000Z"
     end_time: "2026-11-28T01:00:04.210Z"
     duration_in_millis: 4210
@@ -186,7 +199,11 @@ error:
 import datetime
 import uuid
 
-from ansible_collections.searchops.snapshots.plugins.module_utils._cluster import cluster_identity
+from ansible_collections.searchops.snapshots.plugins.module_utils._cluster import (
+    cluster_identity,
+    cluster_info,
+    require_feature_states,
+)
 from ansible_collections.searchops.snapshots.plugins.module_utils._datemath import resolve
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import (
     ConfigurationError,
@@ -218,6 +235,8 @@ def create_body(params, cluster):
                 "List the indices to snapshot, or omit indices to snapshot every index",
             )
         body["indices"] = ",".join(params["indices"])
+    if params["feature_states"] is not None:
+        body["feature_states"] = params["feature_states"]
     body["metadata"] = dict(params["metadata"] or {}, **cluster, **{CREATE_ID: uuid.uuid4().hex})
     return body
 
@@ -233,7 +252,10 @@ def ensure(module, client):
     deadline = client.clock.deadline(params["wait_timeout"])
     result = {"changed": False}
     if params["state"] == "present":
-        after = present(module, repo, name, before, deadline, result, cluster_identity(client))
+        info = cluster_info(client)
+        if params["feature_states"] is not None:
+            require_feature_states(info)
+        after = present(module, repo, name, before, deadline, result, cluster_identity(client, info=info))
     else:
         after = absent(module, repo, name, before, deadline, result)
     result["snapshot"] = snapshot_summary(after) if after else None
@@ -310,6 +332,7 @@ def main():
             indices=dict(type="list", elements="str"),
             ignore_unavailable=dict(type="bool", default=False),
             include_global_state=dict(type="bool", default=False),
+            feature_states=dict(type="list", elements="str"),
             partial=dict(type="bool", default=False),
             metadata=dict(type="dict"),
             wait=dict(type="bool", default=True),

@@ -22,6 +22,9 @@ USER = "arn:aws:iam::123456789012:user/deployer"
             "basic",
             "manage_snapshots",
         ),
+        # Elasticsearch 7.10.2's and 8.19.21's and OpenSearch 2.19.6's answer (measured on their integ-test-zips)
+        (500, "[nightly] repository type [s3] does not exist", None, "install the repository-s3 plugin on every node"),
+        (500, "[nightly] repository type [hdfs] does not exist", None, "no repository type hdfs, or register a type"),
         (
             500,
             "The bucket is in this region: eu-central-1. Please use this region to retry the request",
@@ -240,3 +243,31 @@ def test_a_generic_401_of_the_cluster_still_asks_for_credentials(auth_type):
 def test_an_aws_message_401_that_is_not_known_gets_no_credentials_hint():
     body = {"Message": "Something else entirely."}
     assert explain(401, parse_error(body)[1], "basic", body) is None
+
+
+# Elasticsearch 7.10.2 and OpenSearch 2.19.6 reading (readonly fs) a repository Elasticsearch 8.19.21 wrote: measured
+UNREADABLE = {
+    "error": {
+        "root_cause": [{"type": "parsing_exception", "reason": "Failed to parse object: unknown field [uuid] found"}],
+        "type": "repository_exception",
+        "reason": "[from-es8] Unexpected exception when loading repository data",
+        "caused_by": {"type": "parsing_exception", "reason": "Failed to parse object: unknown field [uuid] found"},
+    },
+    "status": 500,
+}
+
+
+def test_a_repository_another_engine_wrote_is_named_as_such():
+    hint = explain(500, parse_error(UNREADABLE)[1], None, UNREADABLE)
+    assert hint and "another engine or a newer version wrote it" in hint
+
+
+def test_other_failures_to_load_repository_data_are_not_blamed_on_the_engine():
+    body = {
+        "error": {
+            "type": "repository_exception",
+            "reason": "[r] Unexpected exception when loading repository data",
+            "caused_by": {"type": "sdk_client_exception", "reason": "Unable to execute HTTP request"},
+        }
+    }
+    assert explain(500, parse_error(body)[1], None, body) is None

@@ -373,3 +373,54 @@ def test_bad_renames_fail_cleanly_before_any_write(server, run_module, pattern, 
     failed, result = run_module(main, args(indices=["orders"], on_conflict="delete", **rename))
     assert failed and message in result["msg"] and "Traceback" not in result["msg"]
     assert writes(server) == []
+
+
+def root(number, distribution=None):
+    version = dict({"number": number}, **({"distribution": distribution} if distribution else {}))
+    return (200, {"cluster_name": "c", "cluster_uuid": "u", "version": version})
+
+
+TASKS = [{"feature_name": "tasks", "indices": [".tasks"]}]
+
+
+def test_global_state_restores_no_feature_state_unless_named(server, run_module):
+    # Elasticsearch restores every feature state with include_global_state (overwriting system indices)
+    restorable(server, snap=dict(snapshot(), feature_states=TASKS))
+    server.on("GET", "", root("8.19.21"))
+    failed, result = run_module(main, args(indices=["orders"], include_global_state=True))
+    assert not failed and result["changed"], result
+    assert server.requests("POST")[0]["body"]["feature_states"] == ["none"]
+    assert "restored_feature_states" not in result
+
+
+def test_global_state_on_engines_without_feature_states_sends_none_of_them(server, run_module):
+    restorable(server)
+    server.on("GET", "", root("2.19.6", "opensearch"))
+    failed, result = run_module(main, args(indices=["orders"], include_global_state=True))
+    assert not failed and "feature_states" not in server.requests("POST")[0]["body"]
+
+
+def test_a_named_feature_state_alone_is_restored_at_every_run(server, run_module):
+    restorable(server, cluster(orders=True, logs=True), snap=dict(snapshot(), feature_states=TASKS))
+    server.on("GET", "", root("8.19.21"))
+    for _run in range(2):
+        failed, result = run_module(main, args(feature_states=["tasks"]))
+        assert not failed and result["changed"] and result["restored_feature_states"] == ["tasks"], result
+    body = server.requests("POST")[-1]["body"]
+    assert body["indices"] == "-*" and body["feature_states"] == ["tasks"]
+
+
+@pytest.mark.parametrize(
+    "answer, expected",
+    [
+        (root("8.19.21"), "holds no feature state 'security'; it holds: tasks"),
+        (root("7.10.2"), "this cluster runs Elasticsearch 7.10.2, which has no feature states"),
+        (root("3.6.0", "opensearch"), "this cluster runs OpenSearch 3.6.0, which has no feature states"),
+    ],
+)
+def test_feature_states_are_refused_before_any_write(server, run_module, answer, expected):
+    restorable(server, snap=dict(snapshot(), feature_states=TASKS))
+    server.on("GET", "", answer)
+    failed, result = run_module(main, args(indices=["orders"], feature_states=["security"]))
+    assert failed and expected in result["msg"], result
+    assert writes(server) == []

@@ -77,6 +77,29 @@ def test_create_then_wait_until_success(server, run_module):
     assert result["snapshot"]["state"] == "SUCCESS" and result["snapshot"]["duration_in_millis"] == 1200
 
 
+def test_cluster_without_a_root_endpoint_is_named_by_its_cluster_state(server, run_module):
+    # Elasticsearch 8 without its rest-root module (the integ-test-zip): GET / is not served
+    no_root = {"error": "Incorrect HTTP method for uri [/] and method [GET], allowed: [DELETE]", "status": 405}
+    server.on("GET", "", (405, no_root))
+    server.on(
+        "GET", "_cluster/state/metadata", (200, {"cluster_name": "ours", "metadata": {"cluster_uuid": "uuid-ours"}})
+    )
+    server.on("GET", "_nodes/_local", (200, {"nodes": {"n1": {"version": "8.19.21"}}}))
+    server.on("GET", PATH, MISSING, info("SUCCESS"))
+    server.on("PUT", PATH, ACCEPTED)
+    failed, result = run_module(main, args())
+    assert not failed and result["changed"], result
+    metadata = sent_metadata(server)
+    assert {k: metadata[k] for k in OURS} == OURS
+
+
+def test_other_errors_of_the_root_endpoint_are_not_hidden(server, run_module):
+    server.on("GET", "", (403, {"error": {"type": "security_exception", "reason": "no permissions"}}))
+    server.on("GET", PATH, MISSING)
+    failed, result = run_module(main, args())
+    assert failed and "security_exception" in result["msg"] and not creates(server)
+
+
 def test_existing_success_is_unchanged(server, run_module):
     server.on("GET", PATH, info("SUCCESS"))
     failed, result = run_module(main, args())
@@ -458,3 +481,30 @@ def test_cs_repository_of_a_self_managed_cluster_is_an_ordinary_one(server, run_
     server.on("PUT", "_snapshot/cs-nightly/snap-1", ACCEPTED)
     failed, result = run_module(main, args(repository="cs-nightly"))
     assert not failed and result["changed"]
+
+
+def test_feature_states_are_sent_to_elasticsearch_8(server, run_module):
+    server.on("GET", "", (200, {"cluster_name": "ours", "cluster_uuid": "uuid-ours", "version": {"number": "8.19.21"}}))
+    server.on("GET", PATH, MISSING, info("SUCCESS", feature_states=[{"feature_name": "tasks", "indices": [".tasks"]}]))
+    server.on("PUT", PATH, ACCEPTED)
+    failed, result = run_module(main, args(include_global_state=True, feature_states=["tasks"]))
+    assert not failed, result
+    assert creates(server)[0]["body"]["feature_states"] == ["tasks"]
+    assert result["snapshot"]["feature_states"] == [{"feature_name": "tasks", "indices": [".tasks"]}]
+
+
+@pytest.mark.parametrize(
+    "version, engine",
+    [
+        ({"number": "2.19.6", "distribution": "opensearch"}, "OpenSearch 2.19.6"),
+        ({"number": "7.10.2", "build_flavor": "oss"}, "Elasticsearch 7.10.2"),
+        # an OpenSearch domain answering as 7.10.2 (compatibility mode) is still OpenSearch
+        ({"number": "7.10.2", "distribution": "opensearch"}, "OpenSearch 7.10.2"),
+    ],
+)
+def test_feature_states_are_refused_where_the_engine_would_ignore_them(server, run_module, version, engine):
+    server.on("GET", "", (200, {"cluster_name": "ours", "cluster_uuid": "uuid-ours", "version": version}))
+    server.on("GET", PATH, MISSING)
+    failed, result = run_module(main, args(feature_states=["security"]))
+    assert failed and not creates(server)
+    assert f"feature_states is an Elasticsearch 7.12+ feature; this cluster runs {engine}" in result["msg"]
