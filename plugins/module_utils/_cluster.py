@@ -91,3 +91,42 @@ def require_feature_states(info, option="feature_states"):
             "states (its system indices are ordinary indices in the snapshot)",
             "Remove feature_states; select system indices by name in indices instead",
         )
+
+
+# OpenSearch's version ids carry this bit (so that they sort after every Elasticsearch id)
+OPENSEARCH_ID_MASK = 0x08000000
+# the newest Elasticsearch whose snapshots OpenSearch restores
+OPENSEARCH_READS_ELASTICSEARCH_UP_TO = (7, 10, 2)
+
+
+def snapshot_writer(snapshot):
+    """(distribution, version) of the engine that took the snapshot, from its version_id and version;
+    None when the snapshot does not say. Elasticsearch 8 writes an index-version range as version
+    ("8.19.9-8.19.21"): its first release is the oldest that reads the snapshot."""
+    version_id = snapshot.get("version_id")
+    if isinstance(version_id, int) and version_id & OPENSEARCH_ID_MASK:
+        legacy = version_id ^ OPENSEARCH_ID_MASK
+        return "opensearch", (legacy // 1000000, legacy // 10000 % 100, legacy // 100 % 100)
+    version = version_tuple(snapshot.get("version"))
+    return ("elasticsearch", version) if version else None
+
+
+def restore_refusal(snapshot, info):
+    """Why this cluster (a cluster_info) would refuse to restore the snapshot, or None. Every engine
+    lists such a snapshot as SUCCESS and refuses it only when the restore is sent ("the snapshot was
+    created with ... version [...] which is higher than the version of this node"), too late for a
+    restore that deleted or closed indices first."""
+    writer = snapshot_writer(snapshot)
+    if writer is None or not info["version"]:
+        return None
+    distribution, version = writer
+    taken_by = describe({"distribution": distribution, "version": version})
+    if info["distribution"] == "elasticsearch" and distribution == "opensearch":
+        return f"was taken by {taken_by}, and Elasticsearch cannot restore snapshots of OpenSearch"
+    if info["distribution"] == "opensearch" and distribution == "elasticsearch":
+        if version > OPENSEARCH_READS_ELASTICSEARCH_UP_TO:
+            return f"was taken by {taken_by}, and OpenSearch restores snapshots of Elasticsearch up to 7.10 only"
+        return None
+    if version > info["version"]:
+        return f"was taken by {taken_by}, newer than this cluster ({describe(info)})"
+    return None

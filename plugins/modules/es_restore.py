@@ -289,6 +289,7 @@ from ansible_collections.searchops.snapshots.plugins.module_utils._cluster impor
     cluster_info,
     has_feature_states,
     require_feature_states,
+    restore_refusal,
 )
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import (
     ConfigurationError,
@@ -340,13 +341,12 @@ def restored_features(body):
     return [f for f in body.get("feature_states") or [] if f != "none"]
 
 
-def feature_states(client, params, info):
+def feature_states(params, info, engine):
     """The restore's feature_states: those named (checked against the engine and the snapshot);
     else ["none"] where the engine would restore them all (include_global_state), else None."""
     named = params["feature_states"]
     if named is None and not params["include_global_state"]:
         return None
-    engine = cluster_info(client)
     if named is None:
         return ["none"] if has_feature_states(engine) else None
     require_feature_states(engine)
@@ -366,6 +366,13 @@ def execute(module, client):
     repo = Snapshots(client, params["repository"])
     info = find_snapshot(repo, params)
     name = info["snapshot"]
+    engine = cluster_info(client)
+    refusal = restore_refusal(info, engine)
+    if refusal:
+        raise SearchError(
+            f"Snapshot {name} {refusal}: this cluster cannot restore it",
+            "Nothing was changed. Restore it on a cluster of that engine, at that version or newer",
+        )
     decided = plan(
         info.get("indices") or [],
         params["indices"],
@@ -376,7 +383,7 @@ def execute(module, client):
         params["on_conflict"],
     )
     result = {"changed": False, "snapshot": snapshot_summary(info), "plan": decided}
-    features = feature_states(client, params, info)
+    features = feature_states(params, info, engine)
     if not (
         decided["restore"] or decided["close"] or decided["delete"] or restored_features({"feature_states": features})
     ):

@@ -1,7 +1,10 @@
 """What differs between the engines (docs/engines.md), against the stack's node whatever its engine:
-feature states (Elasticsearch 7.12+), and the snapshot metadata where GET / is missing."""
+feature states (Elasticsearch 7.12+), the snapshot metadata where GET / is missing, and snapshots
+and repositories written by another engine (copies of real ones in tests/integration/data)."""
 
+import shutil
 import time
+from pathlib import Path
 
 import pytest
 
@@ -95,3 +98,65 @@ def test_snapshot_metadata_names_the_cluster_on_every_engine(ansible, stack, ope
     metadata = result["snapshot"]["metadata"]
     assert metadata["searchops.cluster_uuid"] == state["metadata"]["cluster_uuid"]
     assert metadata["searchops.cluster_name"] == state["cluster_name"]
+
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def written_by(opensearch, cleanup):
+    """A copy of a repository another engine wrote (tests/integration/data: one snapshot of the index
+    engine-fixture, 3 documents), registered readonly."""
+
+    def register(engine_name):
+        name = unique("other-engine")
+        (path_repo,) = next(iter(opensearch.request("GET", "_nodes/settings")["nodes"].values()))["settings"]["path"][
+            "repo"
+        ]
+        shutil.copytree(DATA / f"repository-{engine_name}", f"{path_repo}/{name}")
+        cleanup["repositories"].append(name)
+        settings = {"location": f"{path_repo}/{name}", "readonly": True}
+        opensearch.request("PUT", f"_snapshot/{name}", json={"type": "fs", "settings": settings})
+        return name
+
+    return register
+
+
+def newer_than(engine, distribution, version):
+    """Whether a snapshot that engine-version wrote is too new for the stack's engine."""
+    if engine["distribution"] == "elasticsearch" and distribution == "opensearch":
+        return True
+    if engine["distribution"] == "opensearch" and distribution == "elasticsearch":
+        return version > (7, 10, 2)
+    return version > tuple(int(p) for p in engine["version"].split("."))
+
+
+def test_a_snapshot_too_new_for_the_cluster_is_refused_before_anything_is_touched(
+    ansible, stack, opensearch, engine, written_by, index_factory
+):
+    # measured: every engine lists such a snapshot as SUCCESS, and refuses its restore only after
+    # on_conflict's delete ("the snapshot was created with ... version [...] which is higher than the
+    # version of this node")
+    repo = written_by("opensearch-3.6.0")
+    live = index_factory(name="engine-fixture", docs=1)
+    before = opensearch.request("GET", f"{live}/_settings")[live]["settings"]["index"]["uuid"]
+    args = {"url": stack["opensearch"], "repository": repo, "snapshot": "by-opensearch-3.6.0", "on_conflict": "delete"}
+    result = ansible(RESTORE, args)
+    if not newer_than(engine, "opensearch", (3, 6, 0)):
+        assert not result.get("failed") and result["restored_indices"] == [
+            {"index": live, "source": live, "docs": 3}
+        ], result
+        return
+    assert result["failed"] and "was taken by OpenSearch 3.6.0" in result["msg"], result
+    assert "Nothing was changed" in result["msg"] and not result.get("deleted_indices")
+    assert opensearch.request("GET", f"{live}/_settings")[live]["settings"]["index"]["uuid"] == before
+
+
+def test_a_repository_only_a_newer_engine_reads_is_named_as_such(ansible, stack, engine, written_by):
+    repo = written_by("elasticsearch-8.19.21")
+    info = ansible("searchops.snapshots.es_snapshot_info", {"url": stack["opensearch"], "repository": repo})
+    if engine["distribution"] == "elasticsearch" and engine["version"] >= "8":
+        assert not info.get("failed") and [s["snapshot"] for s in info["snapshots"]] == ["by-elasticsearch-8.19.21"]
+        return
+    # Elasticsearch 7.10 and OpenSearch 2 and 3: "Unexpected exception when loading repository data"
+    assert info["failed"] and "another engine or a newer version wrote it" in info["msg"], info

@@ -26,6 +26,17 @@ REFUSED = (
 pytestmark = pytest.mark.usefixtures("fast_clock")
 
 
+def root(number, distribution=None):
+    version = dict({"number": number}, **({"distribution": distribution} if distribution else {}))
+    return (200, {"cluster_name": "c", "cluster_uuid": "u", "version": version})
+
+
+@pytest.fixture(autouse=True)
+def cluster_root(server):
+    """GET / says which engine the cluster runs (a test may answer otherwise)."""
+    server.on("GET", "", root("3.6.0", "opensearch"))
+
+
 def args(**kw):
     return dict({"url": "http://localhost:9200", "repository": "backups", "snapshot": "snap"}, **kw)
 
@@ -169,7 +180,8 @@ def test_wait_polls_until_the_restored_shards_are_active(server, run_module, fas
     server.on("GET", "_cluster/health/orders", health("orders", active=False), health("orders"))
     failed, result = run_module(main, args(indices=["orders"]))
     assert not failed and result["restored_indices"][0]["docs"] == 3
-    assert len(server.requests("GET")) == 5 and fast_clock[0] > 0
+    health_polls = [r for r in server.requests("GET") if r["path"] == "_cluster/health/orders"]
+    assert len(health_polls) == 2 and fast_clock[0] > 0
 
 
 def test_no_wait_reports_the_restore_without_counts(server, run_module):
@@ -375,11 +387,6 @@ def test_bad_renames_fail_cleanly_before_any_write(server, run_module, pattern, 
     assert writes(server) == []
 
 
-def root(number, distribution=None):
-    version = dict({"number": number}, **({"distribution": distribution} if distribution else {}))
-    return (200, {"cluster_name": "c", "cluster_uuid": "u", "version": version})
-
-
 TASKS = [{"feature_name": "tasks", "indices": [".tasks"]}]
 
 
@@ -423,4 +430,37 @@ def test_feature_states_are_refused_before_any_write(server, run_module, answer,
     server.on("GET", "", answer)
     failed, result = run_module(main, args(indices=["orders"], feature_states=["security"]))
     assert failed and expected in result["msg"], result
+    assert writes(server) == []
+
+
+# version_id and version as each engine writes them (measured)
+OPENSEARCH_3_6 = {"version_id": 137277827, "version": "3.6.0"}
+ELASTICSEARCH_8_19 = {"version_id": 8537000, "version": "8.19.9-8.19.21"}
+ELASTICSEARCH_7_10 = {"version_id": 7100299, "version": "7.10.2"}
+
+
+@pytest.mark.parametrize(
+    "written, answer, refusal",
+    [
+        (OPENSEARCH_3_6, root("2.19.6", "opensearch"), "was taken by OpenSearch 3.6.0, newer than this cluster"),
+        (OPENSEARCH_3_6, root("8.19.21"), "Elasticsearch cannot restore snapshots of OpenSearch"),
+        (ELASTICSEARCH_8_19, root("3.6.0", "opensearch"), "OpenSearch restores snapshots of Elasticsearch up to 7.10"),
+        (ELASTICSEARCH_8_19, root("7.10.2"), "was taken by Elasticsearch 8.19.9, newer than this cluster"),
+        (OPENSEARCH_3_6, root("3.6.0", "opensearch"), None),
+        (ELASTICSEARCH_7_10, root("2.19.6", "opensearch"), None),
+        (ELASTICSEARCH_8_19, root("8.19.21"), None),
+        ({}, root("7.10.2"), None),  # a snapshot that does not say: the server decides
+    ],
+)
+def test_a_snapshot_the_cluster_cannot_restore_is_refused_before_any_write(
+    server, run_module, written, answer, refusal
+):
+    restorable(server, cluster(orders=True), snap=dict(snapshot(), **written))
+    server.on("GET", "", answer)
+    server.on("DELETE", "orders", OK)
+    failed, result = run_module(main, args(indices=["orders"], on_conflict="delete"))
+    if refusal is None:
+        assert not failed and result["deleted_indices"] == ["orders"], result
+        return
+    assert failed and refusal in result["msg"] and "Nothing was changed" in result["msg"], result
     assert writes(server) == []
