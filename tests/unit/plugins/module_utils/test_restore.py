@@ -300,3 +300,14 @@ def test_rename_raises_only_configuration_errors(names, pattern, replacement):
 def test_plan_raises_only_configuration_errors(snapshot_indices, indices, renaming, existing, on_conflict):
     with contextlib.suppress(ConfigurationError):
         plan(snapshot_indices, indices, True, *renaming, existing, on_conflict)
+
+
+# System indices by the engines' reserved names; data streams restored whole.
+
+
+def test_data_stream_backing_indices_are_not_system_indices():
+    # issue 14: every name starting with "." was taken for a system index, so .ds-* was left out
+    snap = [".ds-logs-web-000001", ".ds-logs-web-2026.11.29-000002", ".kibana_1"]
+    decided = plan(snap, None, True, None, None, {}, "skip")
+    assert decided["excluded_system"] == [".kibana_1"]
+    assert decided["restore"] == [".ds-logs-web-000001", ".ds-logs-web-2026.11.29-000002"]
