@@ -297,7 +297,11 @@ def find_snapshot(repo, params):
     return info
 
 
-def restore_body(params, sources):
+def restore_body(params, decided):
+    """The restore request: data streams by name (the server brings their backing indices and
+    renames them as part of the stream), other indices by name."""
+    backing = {i for s in decided["restore_data_streams"] for i in decided["backing_indices"][s]}
+    sources = decided["restore_data_streams"] + [s for s in decided["restore"] if s not in backing]
     body = {
         "indices": ",".join(sources),
         "include_global_state": params["include_global_state"],
@@ -315,17 +319,21 @@ def execute(module, client):
     repo = Snapshots(client, params["repository"])
     info = find_snapshot(repo, params)
     name = info["snapshot"]
+    indices = Indices(client)
+    streams = info.get("data_streams") or []
     decided = plan(
         info.get("indices") or [],
         params["indices"],
         params["exclude_system_indices"],
         params["rename_pattern"],
         params["rename_replacement"],
-        Indices(client).state(),
+        indices.state(),
         params["on_conflict"],
+        streams,
+        indices.data_streams() if streams else {},
     )
     result = {"changed": False, "snapshot": snapshot_summary(info), "plan": decided}
-    if not (decided["restore"] or decided["close"] or decided["delete"]):
+    if not (decided["restore"] or decided["close"] or decided["delete"] or decided["delete_data_streams"]):
         return result
     problem = replacement_problem(info, decided, params["partial"])
     if problem:
@@ -334,7 +342,9 @@ def execute(module, client):
             f"Nothing was changed: on_conflict: {params['on_conflict']} replaces existing indices only from a "
             "complete copy (a SUCCESS snapshot, or PARTIAL with partial: true, holding every shard of them)",
         )
-    body = restore_body(params, decided["restore"])
+    if decided["delete_data_streams"]:
+        indices.check_data_stream_api(decided["delete_data_streams"][0])
+    body = restore_body(params, decided)
     result.update(changed=True, request={"method": "POST", "path": repo.path(name, "_restore"), "body": body})
     if module.check_mode:
         return result
@@ -353,30 +363,61 @@ class Restore:
         self.snapshot = snapshot
         self.decided = decided
         self.params = params
-        self.done = {"deleted_indices": [], "closed_indices": [], "reopened_indices": [], "restored_indices": []}
+        self.done = {
+            "deleted_data_streams": [],
+            "deleted_indices": [],
+            "closed_indices": [],
+            "reopened_indices": [],
+            "restored_indices": [],
+            "restored_data_streams": [],
+        }
 
     def run(self, body):
         deadline = self.client.clock.deadline(self.params["wait_timeout"])
         sent = False
         try:
+            self.indices.delete_data_streams(self.decided["delete_data_streams"], self.done["deleted_data_streams"])
             self.indices.delete(self.decided["delete"], self.done["deleted_indices"])
             self.indices.close(self.decided["close"], self.done["closed_indices"])
             if self.decided["restore"]:
                 sent = True
                 self.start(body, deadline)
                 self.done["restored_indices"] = self.entries(self.decided["restore"])
+                self.done["restored_data_streams"] = self.stream_entries()
                 if self.params["wait"]:
-                    targets = [e["index"] for e in self.done["restored_indices"]]
-                    self.indices.wait_active(targets, deadline)
-                    counts = self.indices.doc_counts(targets, deadline)
-                    for entry in self.done["restored_indices"]:
-                        entry["docs"] = counts.get(entry["index"])
+                    self.wait(deadline)
         except SearchError as err:
             raise self.failure(err, sent) from None
-        return {key: self.done[key] for key in ("deleted_indices", "closed_indices", "restored_indices")}
+        keys = (
+            "deleted_data_streams",
+            "deleted_indices",
+            "closed_indices",
+            "restored_indices",
+            "restored_data_streams",
+        )
+        return {key: self.done[key] for key in keys}
+
+    def wait(self, deadline):
+        """Until every restored shard is active; then the document counts of indices and data streams."""
+        targets = [e["index"] for e in self.done["restored_indices"]]
+        self.indices.wait_active(targets, deadline)
+        counts = self.indices.doc_counts(targets, deadline)
+        for entry in self.done["restored_indices"]:
+            entry["docs"] = counts.get(entry["index"])
+        for entry in self.done["restored_data_streams"]:
+            entry["docs"] = self.indices.count(entry["data_stream"], deadline)
 
     def entries(self, sources):
         return [{"index": self.decided["targets"][s], "source": s} for s in sources]
+
+    def stream_entries(self):
+        """The data streams whose backing indices are all among the restored indices."""
+        restored = {e["source"] for e in self.done["restored_indices"]}
+        return [
+            {"data_stream": self.decided["data_stream_targets"][s], "source": s}
+            for s in self.decided["restore_data_streams"]
+            if set(self.decided["backing_indices"][s]) <= restored
+        ]
 
     def start(self, body, deadline):
         """Send the restore once (not repeated blindly: it may have started); while another snapshot
@@ -412,6 +453,7 @@ class Restore:
                     self.done["restored_indices"] = self.entries(
                         [s for s in self.decided["restore"] if state.get(self.decided["targets"][s], {}).get("open")]
                     )
+                    self.done["restored_data_streams"] = self.stream_entries()
                 closed = [n for n in self.decided["close"] if n in state and not state[n]["open"]]
                 self.done["closed_indices"] += [n for n in closed if n not in self.done["closed_indices"]]
                 self.indices.open(closed, self.done["reopened_indices"])
@@ -420,7 +462,8 @@ class Restore:
                 self.done["still_closed_indices"] = still
                 hint = f"Then {second.message}. Reopen them: POST {','.join(still)}/_open" if still else None
         restored = {e["index"] for e in self.done["restored_indices"]}
-        gone = [n for n in self.done["deleted_indices"] if n not in restored]
+        restored |= {e["data_stream"] for e in self.done["restored_data_streams"]}
+        gone = [n for n in self.done["deleted_data_streams"] + self.done["deleted_indices"] if n not in restored]
         if gone and hint is None:
             hint = (
                 f"{', '.join(gone)} are in snapshot {self.snapshot}: run again to restore them "
@@ -431,7 +474,10 @@ class Restore:
 
 def summary(done):
     """What was done, in order, as one sentence for a failure message."""
-    parts = [
+    parts = (
+        [f"deleted the data streams {', '.join(done['deleted_data_streams'])}"] if done["deleted_data_streams"] else []
+    )
+    parts += [
         f"{verb} {', '.join(done[f'{verb}_indices'])}"
         for verb in ("deleted", "closed", "reopened")
         if done[f"{verb}_indices"]

@@ -224,7 +224,7 @@ def test_a_partial_snapshot_with_partial_replaces_a_complete_index(server, run_m
 def test_a_snapshot_without_the_named_index_changes_nothing(server, run_module):
     restorable(server, cluster(orders=True), snap=snapshot(indices=["logs"]))
     failed, result = run_module(main, args(indices=["orders"], on_conflict="delete"))
-    assert failed and "The snapshot has no index named 'orders'" in result["msg"]
+    assert failed and "The snapshot has no index or data stream named 'orders'" in result["msg"]
     assert writes(server) == []
 
 
