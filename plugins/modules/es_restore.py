@@ -7,15 +7,19 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: es_restore
-short_description: Restore indices from a snapshot on Elasticsearch or OpenSearch, planned first and safe to re-run
+short_description: Restore indices and data streams from a snapshot on Elasticsearch or OpenSearch, planned first and safe to re-run
 version_added: 0.1.0
 description:
-  - Plans the restore first (which indices of the snapshot, their names after renaming, which of those exist already),
-    then acts, then waits until the restored indices are active and reports their document counts.
+  - Plans the restore first (which indices and data streams of the snapshot, their names after renaming, which of those
+    exist already), then acts, then waits until the restored indices are active and reports their document counts.
+  - Data streams are restored whole, as data streams, with all their backing indices (C(.ds-<stream>-<generation>)).
   - Never deletes or closes an existing index unless O(on_conflict) says so. With the default O(on_conflict=skip),
     existing indices are left untouched and reported as skipped, so a second run restores nothing and reports no change.
-  - System and hidden indices (names starting with C(.), such as C(.kibana*), C(.opendistro_security), C(.plugins*))
-    are left out by default; they break full restores on Amazon OpenSearch Service.
+  - System indices, the names that Elasticsearch, OpenSearch and their common plugins reserve (such as C(.kibana*),
+    C(.opendistro*), C(.opensearch-*), C(.plugins-*), C(.security*), C(.tasks); the full table with its sources is in
+    the collection's docs/design.md), are left out by default; they break full restores on Amazon OpenSearch Service.
+    A name starting with C(.) that no engine reserves (a user's hidden index, a data stream's C(.ds-*) backing index) is
+    restored like any other.
   - Works the same from a repository registered C(readonly) on another cluster (migration), and from the automated
     snapshots of Amazon OpenSearch Service (repository C(cs-automated-enc), or C(cs-automated) on domains without
     encryption at rest).
@@ -39,21 +43,31 @@ options:
     default: ['*']
   indices:
     description:
-      - Indices of the snapshot to restore, as names and C(*) patterns; a C(-) prefix excludes (C(-logs-debug-*)).
-      - Omitted means every index in the snapshot. An empty list is an error (it does not mean every index).
-      - An index named exactly (no C(*)) must be in the snapshot, else the module fails before changing anything.
+      - Indices and data streams of the snapshot to restore, as names and C(*) patterns; a C(-) prefix excludes
+        (C(-logs-debug-*)). Expressions match index names and data stream names, as on the server.
+      - Omitted means every index and data stream in the snapshot. An empty list is an error (it does not mean every
+        index).
+      - An index or data stream named exactly (no C(*)) must be in the snapshot, and the selection must match something,
+        else the module fails before changing anything, listing what the snapshot holds.
+      - A data stream selected (by name or pattern) brings all its backing indices; a pattern matching only backing
+        indices selects nothing (select the data stream). A backing index named exactly without its data stream is
+        restored alone, as an ordinary index.
       - A system index named exactly (not by a pattern) is restored even when O(exclude_system_indices=true).
     type: list
     elements: str
   exclude_system_indices:
     description:
-      - Leave out indices whose names start with C(.) (system and hidden indices).
+      - Leave out system indices and data streams, the names the engines and their common plugins reserve (see the
+        description). RV(plan.excluded_reasons) says which rule left out each one.
     type: bool
     default: true
   rename_pattern:
     description:
       - Regular expression applied to each index name (as the server does, Java syntax); with O(rename_replacement)
         it gives the name to restore under, for example to restore beside the live index.
+      - For a data stream, the server applies it to the data stream's name and to each backing index's name after
+        C(.ds-) (which stays), so C(logs) with C(.ds-logs-000001) renamed by C(^(.+\)$) to C(old-$1) becomes C(old-logs)
+        with C(.ds-old-logs-000001). The plan computes the names the same way.
       - A rename that would restore two indices under one name is refused before anything is done.
       - An invalid pattern, and a pattern that nests a repetition inside a repetition (like C((a+\)+)), which can
         backtrack for minutes here and on the server, are refused before anything is done; renaming the snapshot's
@@ -82,7 +96,7 @@ options:
     default: false
   include_aliases:
     description:
-      - Restore the aliases of the restored indices.
+      - Restore the aliases of the restored indices and data streams (sent to the server as C(include_aliases)).
     type: bool
     default: true
   partial:
@@ -95,9 +109,14 @@ options:
     default: false
   on_conflict:
     description:
-      - What to do when an index with the target name exists already.
+      - What to do when an index with the target name exists already, or, for a data stream, when its target name or
+        the target name of one of its backing indices is taken (by a data stream or an index).
       - V(skip) leaves it untouched and restores the others; V(fail) fails before changing anything;
         V(close) closes it and restores over it; V(delete) deletes it and restores it anew.
+      - A data stream in the way is skipped whole, or deleted whole with C(DELETE _data_stream/<name>) (its backing
+        indices with it). V(close) cannot replace a data stream (its write index cannot be closed), so the module fails
+        before changing anything. On a cluster without the data stream API (Elasticsearch 8's integ-test
+        distribution answers 405) V(delete) fails before changing anything; restore under another name or skip.
       - Before V(close) or V(delete) touch anything, the snapshot (also one named explicitly) must be C(SUCCESS), or
         C(PARTIAL) with O(partial=true), and hold every shard of each index to be replaced; otherwise the module fails
         saying the snapshot's state, and nothing is changed.
@@ -129,7 +148,8 @@ attributes:
     description: Computes and returns the plan; closes, deletes and restores nothing.
     support: full
   diff_mode:
-    description: No diff; the plan and the lists of restored, skipped, closed and deleted indices say what changes.
+    description: No diff; the plan and the lists of restored, skipped, closed and deleted indices and data streams say
+      what changes.
     support: none
 author:
   - searchops maintainers (@searchops)
@@ -155,6 +175,13 @@ EXAMPLES = r"""
     rename_replacement: "restored-$1"
     index_settings:
       index.number_of_replicas: 0
+
+- name: Bring a deleted data stream back, with every generation
+  searchops.snapshots.es_restore:
+    url: http://localhost:9200
+    repository: backups
+    snapshot: nightly-2026.11.28
+    indices: [logs-web]
 
 - name: Put an index back as it was in the snapshot, replacing the current one
   searchops.snapshots.es_restore:
@@ -188,25 +215,52 @@ plan:
   type: dict
   contains:
     selected:
-      description: Indices of the snapshot that the selection matches.
+      description: Indices of the snapshot that the selection matches, with the backing indices of the selected data
+        streams.
+      type: list
+      elements: str
+    selected_data_streams:
+      description: Data streams of the snapshot that the selection matches.
       type: list
       elements: str
     excluded_system:
-      description: System indices left out.
+      description: System indices and data streams left out (never a C(.ds-*) backing index of a data stream that is
+        not itself a system one).
       type: list
       elements: str
+    excluded_reasons:
+      description: Name in RV(plan.excluded_system) -> why it was left out (the reserved pattern and who reserves it).
+      type: dict
+      sample: {".kibana_1": "system index: .kibana* is reserved by Kibana and OpenSearch Dashboards"}
+    backing_indices:
+      description: Selected data stream (not left out) -> its backing indices in the snapshot.
+      type: dict
     targets:
       description: Source index -> name it is restored under.
+      type: dict
+    data_stream_targets:
+      description: Source data stream -> name it is restored under.
       type: dict
     conflicts:
       description: Source index -> existing index with the target name.
       type: dict
+    data_stream_conflicts:
+      description: Source data stream -> its target name, when that name or a backing index's target is taken.
+      type: dict
     restore:
-      description: Source indices that are restored.
+      description: Source indices that are restored (backing indices of restored data streams included).
+      type: list
+      elements: str
+    restore_data_streams:
+      description: Source data streams that are restored.
       type: list
       elements: str
     skipped:
       description: Source indices left out because their target exists (O(on_conflict=skip)).
+      type: list
+      elements: str
+    skipped_data_streams:
+      description: Source data streams left out because they are in conflict (O(on_conflict=skip)).
       type: list
       elements: str
     close:
@@ -217,6 +271,10 @@ plan:
       description: Existing indices deleted before the restore (O(on_conflict=delete)).
       type: list
       elements: str
+    delete_data_streams:
+      description: Existing data streams deleted, with their backing indices, before the restore (O(on_conflict=delete)).
+      type: list
+      elements: str
 restored_indices:
   description:
     - The restored indices with their source and document count (counts when O(wait=true)).
@@ -225,6 +283,20 @@ restored_indices:
   type: list
   elements: dict
   sample: [{"index": "restored-orders", "source": "orders", "docs": 1204}]
+restored_data_streams:
+  description:
+    - The restored data streams with their source and document count (C(GET <data stream>/_count), when O(wait=true)).
+    - On failure, the data streams whose restore started.
+  returned: when changed, not in check mode; on failure after the first change
+  type: list
+  elements: dict
+  sample: [{"data_stream": "logs-web", "source": "logs-web", "docs": 52310}]
+deleted_data_streams:
+  description: Existing data streams deleted with their backing indices (O(on_conflict=delete)).
+  returned: when changed, not in check mode; on failure after the first change
+  type: list
+  elements: str
+  sample: [logs-web]
 deleted_indices:
   description: Existing indices deleted (O(on_conflict=delete)), including those whose lost deletion answer was
     reconciled from the cluster state.

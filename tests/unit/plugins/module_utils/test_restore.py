@@ -101,7 +101,9 @@ def test_empty_indices_is_refused_not_everything():
 
 
 def test_a_named_index_the_snapshot_lacks_is_refused():
-    with pytest.raises(ConfigurationError, match="The snapshot has no index or data stream named 'nope'.*Nothing was changed"):
+    with pytest.raises(
+        ConfigurationError, match="The snapshot has no index or data stream named 'nope'.*Nothing was changed"
+    ):
         plan(SNAP, ["orders", "nope", "logs-*", "-x"], True, None, None, existing("orders"), "delete")
 
 
