@@ -284,7 +284,7 @@ def plan(
     owned = backing_indices(snapshot_indices, snapshot_streams)
     stream_of = {index: stream for stream, backing in owned.items() for index in backing}
     named = set(indices or [])
-    streams = select(snapshot_streams, indices)
+    streams = matched_streams = select(snapshot_streams, indices)
     matched = select(snapshot_indices, indices)
     plain = [n for n in matched if n not in stream_of or (n in named and stream_of[n] not in streams)]
     if indices is not None and not plain and not streams:
@@ -311,8 +311,8 @@ def plan(
     conflicts = [s for s in plain + streams if any(name in in_use for name in needs[s])]
     result = {
         "selected": selected,
-        "selected_data_streams": select(snapshot_streams, indices),
-        "excluded_system": [n for n in selected + select(snapshot_streams, indices) if n in reasons],
+        "selected_data_streams": matched_streams,
+        "excluded_system": [n for n in selected + matched_streams if n in reasons],
         "excluded_reasons": reasons,
         "backing_indices": {s: owned[s] for s in streams},
         "targets": targets,
@@ -325,9 +325,8 @@ def plan(
         "delete": [],
         "delete_data_streams": [],
     }
-    skipped = _on_conflict(
-        result, on_conflict, [name for s in conflicts for name in needs[s]], existing, existing_streams
-    )
+    taken = {s: [n for n in needs[s] if n in in_use] for s in conflicts}
+    skipped = _on_conflict(result, on_conflict, taken, existing, existing_streams)
     result["restore"] = [n for n in sources if n not in skipped and stream_of.get(n) not in skipped]
     result["restore_data_streams"] = [s for s in streams if s not in skipped]
     return result
@@ -359,9 +358,11 @@ def _targets(plain, streams, owned, pattern, replacement):
 
 
 def _on_conflict(result, on_conflict, taken, existing, existing_streams):
-    """Fill in what on_conflict does with the conflicts (taken: the names they need); returns the
-    sources skipped. A data stream holding a needed name (as its name or a backing index's) is in
-    the way whole: deleted with DELETE _data_stream, never closed (its write index cannot be)."""
+    """Fill in what on_conflict does with the conflicts (taken: {source: the names it needs that are
+    taken}); returns the sources skipped. A data stream in the way of a restored data stream (by
+    its name or a backing index's) is in the way whole, as is one whose name an index needs: deleted
+    with DELETE _data_stream, never closed (its write index cannot be). An index restored alone
+    over a live stream's backing index replaces that index only."""
     conflicts, stream_conflicts = result["conflicts"], result["data_stream_conflicts"]
     if not (conflicts or stream_conflicts):
         return []
@@ -378,11 +379,13 @@ def _on_conflict(result, on_conflict, taken, existing, existing_streams):
         return result["skipped"] + result["skipped_data_streams"]
     owner = {i: s for s, backing in existing_streams.items() for i in backing}
     in_the_way = []
-    for name in taken:
-        stream = name if name in existing_streams else owner.get(name)
-        if stream is not None and stream not in in_the_way:
-            in_the_way.append(stream)
-    indices = [n for n in dict.fromkeys(taken) if n in existing and n not in owner]
+    for source, names in taken.items():
+        for name in names:
+            stream = name if name in existing_streams else owner.get(name) if source in stream_conflicts else None
+            if stream is not None and stream not in in_the_way:
+                in_the_way.append(stream)
+    names = dict.fromkeys(n for needed in taken.values() for n in needed)
+    indices = [n for n in names if n in existing and owner.get(n) not in in_the_way]
     if on_conflict == "close":
         if in_the_way:
             raise ConfigurationError(

@@ -531,3 +531,53 @@ def test_replacing_a_stream_needs_every_shard_of_its_backing_indices():
     info = dict(snapshot(), failures=[{"index": ".ds-logs-web-000002", "shard_id": 0, "reason": "lost"}])
     assert "lacks shards of .ds-logs-web-000002" in replacement_problem(dict(info, state="PARTIAL"), decided, True)
     assert replacement_problem(snapshot(), decided, False) is None
+
+
+def test_an_index_restored_alone_over_a_live_backing_index_replaces_only_that_index():
+    decided = stream_plan([".ds-logs-web-000001"], existing_streams=LIVE, on_conflict="delete")
+    assert decided["delete"] == [".ds-logs-web-000001"] and decided["delete_data_streams"] == []
+
+
+@st.composite
+def stream_cases(draw, on_conflict):
+    """A snapshot of data streams (with backing indices) and indices, a selection, a rename, and a
+    cluster holding some of the streams and indices the restore may target."""
+    streams = draw(st.lists(st.sampled_from(["a", "a-b", "b", ".fleet-x"]), unique=True, max_size=3))
+    snap_indices = draw(st.lists(st.sampled_from(["a-000001", "c", ".kibana_1", ".d"]), unique=True, max_size=3))
+    snap_indices += [f".ds-{s}-00000{g}" for s in streams for g in range(1, draw(st.integers(1, 3)) + 1)]
+    names = st.sampled_from(streams + snap_indices + ["a*", "*", "-a", "nope*"])
+    indices = draw(st.none() | st.lists(names, min_size=1, max_size=3))
+    renaming = draw(st.sampled_from([(None, None), ("^(.+)$", "x-$1"), ("a", "b"), ("-0+", "-9")]))
+    live = {f"x-{s}" if draw(st.booleans()) else s: [f".ds-{s}-00000{g}" for g in (1, 4)] for s in ("a", "b")}
+    live = draw(st.sampled_from([{}, live]))
+    existing = {
+        n: {"open": draw(st.booleans())} for n in draw(st.lists(st.sampled_from(["c", "x-c", "b"]), unique=True))
+    }
+    existing.update({i: {"open": True} for backing in live.values() for i in backing})
+    return snap_indices, streams, indices, renaming, existing, live, on_conflict
+
+
+@pytest.mark.parametrize("mode", ON_CONFLICT)
+def test_data_stream_plans_touch_only_what_is_in_the_way(mode):
+    @settings(max_examples=PROPERTY_EXAMPLES // 4, deadline=None)
+    @given(stream_cases(mode))
+    def check(case):
+        snap_indices, streams, indices, renaming, existing, live, on_conflict = case
+        try:
+            decided = plan(snap_indices, indices, True, *renaming, existing, on_conflict, streams, live)
+        except ConfigurationError:
+            return
+        assert set(decided["delete"]) | set(decided["close"]) <= set(existing)
+        assert set(decided["delete_data_streams"]) <= set(live)
+        if on_conflict != "delete":
+            assert decided["delete"] == decided["delete_data_streams"] == []
+        for stream in decided["restore_data_streams"]:
+            assert set(decided["backing_indices"][stream]) <= set(decided["restore"])  # whole
+        assert not any(n.startswith(".ds-") and ".fleet" not in n for n in decided["excluded_system"])
+        targets = [decided["targets"][s] for s in decided["restore"]]
+        targets += [decided["data_stream_targets"][s] for s in decided["restore_data_streams"]]
+        assert len(set(targets)) == len(targets), "two sources restored under one name"
+        if on_conflict == "skip":
+            assert not set(targets) & (set(existing) | set(live))
+
+    check()
