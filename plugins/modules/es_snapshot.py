@@ -49,7 +49,8 @@ options:
     description:
       - Indices, data streams, aliases and patterns to snapshot; a C(-) prefix excludes (C(-logs-debug-*)).
       - A data stream named, or matched by a pattern, is snapshotted whole with all its backing indices; the server
-        resolves the names (nothing is filtered here), and RV(snapshot.data_streams) lists the data streams taken.
+        resolves the names (nothing is filtered here), and C(data_streams) in RV(snapshot) lists the data streams
+        taken.
       - Omitted means every index. An empty list, or an empty name in it, is an error (the server would read it as
         every index).
     type: list
