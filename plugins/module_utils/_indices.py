@@ -2,12 +2,18 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """Indices: which exist and whether they are open (cluster state), deleting, closing and opening
-them, their health until restored shards are active, and their document counts."""
+them, their health until restored shards are active, and their document counts; the cluster's data
+streams, deleting them and counting their documents."""
 
 from __future__ import annotations
 
 from ansible_collections.searchops.snapshots.plugins.module_utils._client import batches, quote_path
-from ansible_collections.searchops.snapshots.plugins.module_utils._errors import SearchError, WaitTimeout
+from ansible_collections.searchops.snapshots.plugins.module_utils._errors import (
+    ConfigurationError,
+    HTTPError,
+    SearchError,
+    WaitTimeout,
+)
 
 
 def restored_and_active(health):
@@ -42,6 +48,46 @@ class Indices:
             name: {"open": meta.get("state") == "open", "uuid": meta.get("settings", {}).get("index", {}).get("uuid")}
             for name, meta in indices.items()
         }
+
+    def data_streams(self):
+        """{data stream: [backing indices]} of the cluster, from the cluster state (which every engine
+        answers; none on an engine without data streams)."""
+        body = self.client.request(
+            "GET",
+            quote_path("_cluster", "state", "metadata"),
+            query={"filter_path": "metadata.data_stream.data_stream.*.indices.index_name"},
+        ).body
+        streams = ((body.get("metadata") or {}).get("data_stream") or {}).get("data_stream") or {}
+        return {name: [i.get("index_name") for i in meta.get("indices") or []] for name, meta in streams.items()}
+
+    def check_data_stream_api(self, name):
+        """Refuse (before any change) to plan a data stream deletion on a cluster without the data
+        stream REST API: Elasticsearch 8's integ-test distribution answers 405 to _data_stream."""
+        try:
+            self.client.request("GET", quote_path("_data_stream", name))
+        except HTTPError as err:
+            if err.status != 405:
+                raise
+            raise ConfigurationError(
+                f"This cluster has no data stream API (GET _data_stream/{name} answered 405: {err.reason}), "
+                f"so the data stream {name} in the way cannot be deleted",
+                "Nothing was changed. Restore under another name (rename_pattern/rename_replacement), or choose "
+                "on_conflict: skip",
+            ) from None
+
+    def delete_data_streams(self, names, deleted):
+        """DELETE _data_stream/<names>, with their backing indices, adding each to deleted once it is
+        gone; a failure is reconciled by reading the cluster's data streams (gone is deleted)."""
+        for batch in batches(names):
+            try:
+                self.client.request("DELETE", quote_path("_data_stream", ",".join(batch)))
+            except SearchError:
+                left = self.data_streams()
+                deleted += [n for n in batch if n not in left]
+                if any(n in left for n in batch):
+                    raise
+            else:
+                deleted += batch
 
     def delete(self, names, deleted):
         """Delete the indices, adding each to deleted once it is gone. A DELETE that fails is
@@ -101,6 +147,10 @@ class Indices:
             )
 
         self.client.clock.poll(all_active, deadline, timed_out, self.client.warn)
+
+    def count(self, name, deadline=None):
+        """The number of documents of an index, alias or data stream (GET <name>/_count)."""
+        return self.client.request("GET", quote_path(name, "_count"), deadline=deadline).body.get("count")
 
     def doc_counts(self, names, deadline=None):
         """{index: number of documents in its primaries}."""

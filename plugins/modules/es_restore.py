@@ -7,15 +7,19 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: es_restore
-short_description: Restore indices from a snapshot on Elasticsearch or OpenSearch, planned first and safe to re-run
+short_description: Restore indices and data streams from a snapshot on Elasticsearch or OpenSearch, planned first and safe to re-run
 version_added: 0.1.0
 description:
-  - Plans the restore first (which indices of the snapshot, their names after renaming, which of those exist already),
-    then acts, then waits until the restored indices are active and reports their document counts.
+  - Plans the restore first (which indices and data streams of the snapshot, their names after renaming, which of those
+    exist already), then acts, then waits until the restored indices are active and reports their document counts.
+  - Data streams are restored whole, as data streams, with all their backing indices (C(.ds-<stream>-<generation>)).
   - Never deletes or closes an existing index unless O(on_conflict) says so. With the default O(on_conflict=skip),
     existing indices are left untouched and reported as skipped, so a second run restores nothing and reports no change.
-  - System and hidden indices (names starting with C(.), such as C(.kibana*), C(.opendistro_security), C(.plugins*))
-    are left out by default; they break full restores on Amazon OpenSearch Service.
+  - System indices, the names that Elasticsearch, OpenSearch and their common plugins reserve (such as C(.kibana*),
+    C(.opendistro*), C(.opensearch-*), C(.plugins-*), C(.security*), C(.tasks); the full table with its sources is in
+    the collection's docs/design.md), are left out by default; they break full restores on Amazon OpenSearch Service.
+    A name starting with C(.) that no engine reserves (a user's hidden index, a data stream's C(.ds-*) backing index) is
+    restored like any other.
   - Works the same from a repository registered C(readonly) on another cluster (migration), and from the automated
     snapshots of Amazon OpenSearch Service (repository C(cs-automated-enc), or C(cs-automated) on domains without
     encryption at rest).
@@ -39,21 +43,31 @@ options:
     default: ['*']
   indices:
     description:
-      - Indices of the snapshot to restore, as names and C(*) patterns; a C(-) prefix excludes (C(-logs-debug-*)).
-      - Omitted means every index in the snapshot. An empty list is an error (it does not mean every index).
-      - An index named exactly (no C(*)) must be in the snapshot, else the module fails before changing anything.
+      - Indices and data streams of the snapshot to restore, as names and C(*) patterns; a C(-) prefix excludes
+        (C(-logs-debug-*)). Expressions match index names and data stream names, as on the server.
+      - Omitted means every index and data stream in the snapshot. An empty list is an error (it does not mean every
+        index).
+      - An index or data stream named exactly (no C(*)) must be in the snapshot, and the selection must match something,
+        else the module fails before changing anything, listing what the snapshot holds.
+      - A data stream selected (by name or pattern) brings all its backing indices; a pattern matching only backing
+        indices selects nothing (select the data stream). A backing index named exactly without its data stream is
+        restored alone, as an ordinary index.
       - A system index named exactly (not by a pattern) is restored even when O(exclude_system_indices=true).
     type: list
     elements: str
   exclude_system_indices:
     description:
-      - Leave out indices whose names start with C(.) (system and hidden indices).
+      - Leave out system indices and data streams, the names the engines and their common plugins reserve (see the
+        description). RV(plan.excluded_reasons) says which rule left out each one.
     type: bool
     default: true
   rename_pattern:
     description:
       - Regular expression applied to each index name (as the server does, Java syntax); with O(rename_replacement)
         it gives the name to restore under, for example to restore beside the live index.
+      - For a data stream, the server applies it to the data stream's name and to each backing index's name after
+        C(.ds-) (which stays), so C(logs) with C(.ds-logs-000001) renamed by C(^(.+\)$) to C(old-$1) becomes C(old-logs)
+        with C(.ds-old-logs-000001). The plan computes the names the same way.
       - A rename that would restore two indices under one name is refused before anything is done.
       - An invalid pattern, and a pattern that nests a repetition inside a repetition (like C((a+\)+)), which can
         backtrack for minutes here and on the server, are refused before anything is done; renaming the snapshot's
@@ -82,7 +96,7 @@ options:
     default: false
   include_aliases:
     description:
-      - Restore the aliases of the restored indices.
+      - Restore the aliases of the restored indices and data streams (sent to the server as C(include_aliases)).
     type: bool
     default: true
   feature_states:
@@ -108,9 +122,14 @@ options:
     default: false
   on_conflict:
     description:
-      - What to do when an index with the target name exists already.
+      - What to do when an index with the target name exists already, or, for a data stream, when its target name or
+        the target name of one of its backing indices is taken (by a data stream or an index).
       - V(skip) leaves it untouched and restores the others; V(fail) fails before changing anything;
         V(close) closes it and restores over it; V(delete) deletes it and restores it anew.
+      - A data stream in the way is skipped whole, or deleted whole with C(DELETE _data_stream/<name>) (its backing
+        indices with it). V(close) cannot replace a data stream (its write index cannot be closed), so the module fails
+        before changing anything. On a cluster without the data stream API (Elasticsearch 8's integ-test
+        distribution answers 405) V(delete) fails before changing anything; restore under another name or skip.
       - Before V(close) or V(delete) touch anything, the snapshot (also one named explicitly) must be C(SUCCESS), or
         C(PARTIAL) with O(partial=true), and hold every shard of each index to be replaced; otherwise the module fails
         saying the snapshot's state, and nothing is changed.
@@ -142,7 +161,8 @@ attributes:
     description: Computes and returns the plan; closes, deletes and restores nothing.
     support: full
   diff_mode:
-    description: No diff; the plan and the lists of restored, skipped, closed and deleted indices say what changes.
+    description: No diff; the plan and the lists of restored, skipped, closed and deleted indices and data streams say
+      what changes.
     support: none
 author:
   - searchops maintainers (@searchops)
@@ -168,6 +188,13 @@ EXAMPLES = r"""
     rename_replacement: "restored-$1"
     index_settings:
       index.number_of_replicas: 0
+
+- name: Bring a deleted data stream back, with every generation
+  searchops.snapshots.es_restore:
+    url: http://localhost:9200
+    repository: backups
+    snapshot: nightly-2026.11.28
+    indices: [logs-web]
 
 - name: Put an index back as it was in the snapshot, replacing the current one
   searchops.snapshots.es_restore:
@@ -201,25 +228,52 @@ plan:
   type: dict
   contains:
     selected:
-      description: Indices of the snapshot that the selection matches.
+      description: Indices of the snapshot that the selection matches, with the backing indices of the selected data
+        streams.
+      type: list
+      elements: str
+    selected_data_streams:
+      description: Data streams of the snapshot that the selection matches.
       type: list
       elements: str
     excluded_system:
-      description: System indices left out.
+      description: System indices and data streams left out (never a C(.ds-*) backing index of a data stream that is
+        not itself a system one).
       type: list
       elements: str
+    excluded_reasons:
+      description: Name in RV(plan.excluded_system) -> why it was left out (the reserved pattern and who reserves it).
+      type: dict
+      sample: {".kibana_1": "system index: .kibana* is reserved by Kibana and OpenSearch Dashboards"}
+    backing_indices:
+      description: Selected data stream (not left out) -> its backing indices in the snapshot.
+      type: dict
     targets:
       description: Source index -> name it is restored under.
+      type: dict
+    data_stream_targets:
+      description: Source data stream -> name it is restored under.
       type: dict
     conflicts:
       description: Source index -> existing index with the target name.
       type: dict
+    data_stream_conflicts:
+      description: Source data stream -> its target name, when that name or a backing index's target is taken.
+      type: dict
     restore:
-      description: Source indices that are restored.
+      description: Source indices that are restored (backing indices of restored data streams included).
+      type: list
+      elements: str
+    restore_data_streams:
+      description: Source data streams that are restored.
       type: list
       elements: str
     skipped:
       description: Source indices left out because their target exists (O(on_conflict=skip)).
+      type: list
+      elements: str
+    skipped_data_streams:
+      description: Source data streams left out because they are in conflict (O(on_conflict=skip)).
       type: list
       elements: str
     close:
@@ -228,6 +282,10 @@ plan:
       elements: str
     delete:
       description: Existing indices deleted before the restore (O(on_conflict=delete)).
+      type: list
+      elements: str
+    delete_data_streams:
+      description: Existing data streams deleted, with their backing indices, before the restore (O(on_conflict=delete)).
       type: list
       elements: str
 restored_indices:
@@ -244,6 +302,20 @@ restored_feature_states:
   type: list
   elements: str
   sample: [tasks]
+restored_data_streams:
+  description:
+    - The restored data streams with their source and document count (C(GET <data stream>/_count), when O(wait=true)).
+    - On failure, the data streams whose restore started.
+  returned: when changed, not in check mode; on failure after the first change
+  type: list
+  elements: dict
+  sample: [{"data_stream": "logs-web", "source": "logs-web", "docs": 52310}]
+deleted_data_streams:
+  description: Existing data streams deleted with their backing indices (O(on_conflict=delete)).
+  returned: when changed, not in check mode; on failure after the first change
+  type: list
+  elements: str
+  sample: [logs-web]
 deleted_indices:
   description: Existing indices deleted (O(on_conflict=delete)), including those whose lost deletion answer was
     reconciled from the cluster state.
@@ -323,7 +395,11 @@ def find_snapshot(repo, params):
     return info
 
 
-def restore_body(params, sources):
+def restore_body(params, decided):
+    """The restore request: data streams by name (the server brings their backing indices and
+    renames them as part of the stream), other indices by name."""
+    backing = {i for s in decided["restore_data_streams"] for i in decided["backing_indices"][s]}
+    sources = decided["restore_data_streams"] + [s for s in decided["restore"] if s not in backing]
     body = {
         "indices": ",".join(sources),
         "include_global_state": params["include_global_state"],
@@ -373,19 +449,27 @@ def execute(module, client):
             f"Snapshot {name} {refusal}: this cluster cannot restore it",
             "Nothing was changed. Restore it on a cluster of that engine, at that version or newer",
         )
+    indices = Indices(client)
+    streams = info.get("data_streams") or []
     decided = plan(
         info.get("indices") or [],
         params["indices"],
         params["exclude_system_indices"],
         params["rename_pattern"],
         params["rename_replacement"],
-        Indices(client).state(),
+        indices.state(),
         params["on_conflict"],
+        streams,
+        indices.data_streams() if streams else {},
     )
     result = {"changed": False, "snapshot": snapshot_summary(info), "plan": decided}
     features = feature_states(params, info, engine)
     if not (
-        decided["restore"] or decided["close"] or decided["delete"] or restored_features({"feature_states": features})
+        decided["restore"]
+        or decided["close"]
+        or decided["delete"]
+        or decided["delete_data_streams"]
+        or restored_features({"feature_states": features})
     ):
         return result
     problem = replacement_problem(info, decided, params["partial"])
@@ -395,10 +479,12 @@ def execute(module, client):
             f"Nothing was changed: on_conflict: {params['on_conflict']} replaces existing indices only from a "
             "complete copy (a SUCCESS snapshot, or PARTIAL with partial: true, holding every shard of them)",
         )
-    body = restore_body(params, decided["restore"])
+    if decided["delete_data_streams"]:
+        indices.check_data_stream_api(decided["delete_data_streams"][0])
+    body = restore_body(params, decided)
     if features is not None:
         body["feature_states"] = features
-        if not decided["restore"]:
+        if not body["indices"]:
             body["indices"] = "-*"  # the feature states only (an empty list would mean every index)
     result.update(changed=True, request={"method": "POST", "path": repo.path(name, "_restore"), "body": body})
     if module.check_mode:
@@ -418,33 +504,64 @@ class Restore:
         self.snapshot = snapshot
         self.decided = decided
         self.params = params
-        self.done = {"deleted_indices": [], "closed_indices": [], "reopened_indices": [], "restored_indices": []}
+        self.done = {
+            "deleted_data_streams": [],
+            "deleted_indices": [],
+            "closed_indices": [],
+            "reopened_indices": [],
+            "restored_indices": [],
+            "restored_data_streams": [],
+        }
 
     def run(self, body):
         deadline = self.client.clock.deadline(self.params["wait_timeout"])
         sent = False
         try:
+            self.indices.delete_data_streams(self.decided["delete_data_streams"], self.done["deleted_data_streams"])
             self.indices.delete(self.decided["delete"], self.done["deleted_indices"])
             self.indices.close(self.decided["close"], self.done["closed_indices"])
             if self.decided["restore"] or restored_features(body):
                 sent = True
                 self.start(body, deadline)
                 self.done["restored_indices"] = self.entries(self.decided["restore"])
+                self.done["restored_data_streams"] = self.stream_entries()
                 if self.params["wait"]:
-                    targets = [e["index"] for e in self.done["restored_indices"]]
-                    self.indices.wait_active(targets, deadline)
-                    counts = self.indices.doc_counts(targets, deadline)
-                    for entry in self.done["restored_indices"]:
-                        entry["docs"] = counts.get(entry["index"])
+                    self.wait(deadline)
         except SearchError as err:
             raise self.failure(err, sent) from None
-        done = {key: self.done[key] for key in ("deleted_indices", "closed_indices", "restored_indices")}
+        keys = (
+            "deleted_data_streams",
+            "deleted_indices",
+            "closed_indices",
+            "restored_indices",
+            "restored_data_streams",
+        )
+        done = {key: self.done[key] for key in keys}
         if restored_features(body):
             done["restored_feature_states"] = body["feature_states"]
         return done
 
+    def wait(self, deadline):
+        """Until every restored shard is active; then the document counts of indices and data streams."""
+        targets = [e["index"] for e in self.done["restored_indices"]]
+        self.indices.wait_active(targets, deadline)
+        counts = self.indices.doc_counts(targets, deadline)
+        for entry in self.done["restored_indices"]:
+            entry["docs"] = counts.get(entry["index"])
+        for entry in self.done["restored_data_streams"]:
+            entry["docs"] = self.indices.count(entry["data_stream"], deadline)
+
     def entries(self, sources):
         return [{"index": self.decided["targets"][s], "source": s} for s in sources]
+
+    def stream_entries(self):
+        """The data streams whose backing indices are all among the restored indices."""
+        restored = {e["source"] for e in self.done["restored_indices"]}
+        return [
+            {"data_stream": self.decided["data_stream_targets"][s], "source": s}
+            for s in self.decided["restore_data_streams"]
+            if set(self.decided["backing_indices"][s]) <= restored
+        ]
 
     def start(self, body, deadline):
         """Send the restore once (not repeated blindly: it may have started); while another snapshot
@@ -480,6 +597,7 @@ class Restore:
                     self.done["restored_indices"] = self.entries(
                         [s for s in self.decided["restore"] if state.get(self.decided["targets"][s], {}).get("open")]
                     )
+                    self.done["restored_data_streams"] = self.stream_entries()
                 closed = [n for n in self.decided["close"] if n in state and not state[n]["open"]]
                 self.done["closed_indices"] += [n for n in closed if n not in self.done["closed_indices"]]
                 self.indices.open(closed, self.done["reopened_indices"])
@@ -488,7 +606,8 @@ class Restore:
                 self.done["still_closed_indices"] = still
                 hint = f"Then {second.message}. Reopen them: POST {','.join(still)}/_open" if still else None
         restored = {e["index"] for e in self.done["restored_indices"]}
-        gone = [n for n in self.done["deleted_indices"] if n not in restored]
+        restored |= {e["data_stream"] for e in self.done["restored_data_streams"]}
+        gone = [n for n in self.done["deleted_data_streams"] + self.done["deleted_indices"] if n not in restored]
         if gone and hint is None:
             hint = (
                 f"{', '.join(gone)} are in snapshot {self.snapshot}: run again to restore them "
@@ -499,7 +618,10 @@ class Restore:
 
 def summary(done):
     """What was done, in order, as one sentence for a failure message."""
-    parts = [
+    parts = (
+        [f"deleted the data streams {', '.join(done['deleted_data_streams'])}"] if done["deleted_data_streams"] else []
+    )
+    parts += [
         f"{verb} {', '.join(done[f'{verb}_indices'])}"
         for verb in ("deleted", "closed", "reopened")
         if done[f"{verb}_indices"]

@@ -48,6 +48,9 @@ options:
   indices:
     description:
       - Indices, data streams, aliases and patterns to snapshot; a C(-) prefix excludes (C(-logs-debug-*)).
+      - A data stream named, or matched by a pattern, is snapshotted whole with all its backing indices; the server
+        resolves the names (nothing is filtered here), and C(data_streams) in RV(snapshot) lists the data streams
+        taken.
       - Omitted means every index. An empty list, or an empty name in it, is an error (the server would read it as
         every index).
     type: list
@@ -158,6 +161,8 @@ RETURN = r"""
 snapshot:
   description:
     - The snapshot as the server reports it (C(null) when absent), with its resolved name.
+    - C(indices) lists the indices taken, the backing indices (C(.ds-*)) of data streams included; C(data_streams)
+      the data streams taken.
     - In check mode, for a snapshot that would be taken, only its name.
     - C(indices) lists the backing indices of the data streams stored, C(data_streams) the streams; on
       Elasticsearch 7.12 and later, C(feature_states) lists the feature states stored and their indices.
@@ -167,7 +172,7 @@ snapshot:
     snapshot: logs-2026.11.28
     uuid: X9iYqEHvR2OQ3TtU69q5iQ
     state: SUCCESS
-    indices: [logs-app, .ds-logs-web-000001]
+    indices: [logs-app, .ds-logs-web-2026.11.28-000001]
     data_streams: [logs-web]
     start_time: "2026-11-28T01:00:00.000Z"
     end_time: "2026-11-28T01:00:04.210Z"

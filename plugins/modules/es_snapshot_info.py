@@ -36,6 +36,9 @@ options:
     description:
       - V(false) lists name, uuid, indices and state of every snapshot in one light request (the server reads only the
         repository's index), in the server's order; large repositories answer quickly.
+      - The light listing does not say which data streams a snapshot holds (measured on Elasticsearch 8.19,
+        OpenSearch 2.19 and 3.6, which answer C(data_streams) as an empty list even for a snapshot of data streams;
+        their backing indices C(.ds-*) are listed under C(indices)); use V(true) to see C(data_streams).
       - V(true) also returns times, durations, shard counts and failures, newest first; the server reads every snapshot's
         metadata, which takes longer on large repositories.
     type: bool
@@ -85,6 +88,7 @@ repositories:
 snapshots:
   description:
     - The snapshots of O(repository) that match O(snapshots) and O(states). Newest first when O(verbose=true).
+    - C(data_streams) is reliable only with O(verbose=true) (see O(verbose)).
   returned: when O(repository) is given
   type: list
   elements: dict

@@ -8,12 +8,14 @@ from hypothesis import strategies as st
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import ConfigurationError
 from ansible_collections.searchops.snapshots.plugins.module_utils._restore import (
     ON_CONFLICT,
+    backing_indices,
     plan,
     rename,
     rename_all,
     replacement_problem,
     select,
 )
+from ansible_collections.searchops.snapshots.plugins.module_utils._system import system_reason
 
 SNAP = ["logs-app", "logs-debug", "orders", ".kibana_1", ".opendistro_security", ".tasks"]
 
@@ -101,7 +103,9 @@ def test_empty_indices_is_refused_not_everything():
 
 
 def test_a_named_index_the_snapshot_lacks_is_refused():
-    with pytest.raises(ConfigurationError, match="The snapshot has no index named 'nope'.*Nothing was changed"):
+    with pytest.raises(
+        ConfigurationError, match="The snapshot has no index or data stream named 'nope'.*Nothing was changed"
+    ):
         plan(SNAP, ["orders", "nope", "logs-*", "-x"], True, None, None, existing("orders"), "delete")
 
 
@@ -300,3 +304,280 @@ def test_rename_raises_only_configuration_errors(names, pattern, replacement):
 def test_plan_raises_only_configuration_errors(snapshot_indices, indices, renaming, existing, on_conflict):
     with contextlib.suppress(ConfigurationError):
         plan(snapshot_indices, indices, True, *renaming, existing, on_conflict)
+
+
+# System indices by the engines' reserved names; data streams restored whole.
+
+
+def test_data_stream_backing_indices_are_not_system_indices():
+    # issue 14: every name starting with "." was taken for a system index, so .ds-* was left out
+    snap = [".ds-logs-web-000001", ".ds-logs-web-2026.11.29-000002", ".kibana_1"]
+    decided = plan(snap, None, True, None, None, {}, "skip")
+    assert decided["excluded_system"] == [".kibana_1"]
+    assert decided["restore"] == [".ds-logs-web-000001", ".ds-logs-web-2026.11.29-000002"]
+
+
+@pytest.mark.parametrize(
+    "name, rule",
+    [
+        (".kibana_1", ".kibana*"),
+        (".kibana_task_manager_8.19.0_001", ".kibana*"),
+        (".opendistro_security", ".opendistro*"),
+        (".opendistro-job-scheduler-lock", ".opendistro*"),
+        (".opensearch-observability", ".opensearch-*"),
+        (".opensearch_dashboards_1", ".opensearch_dashboards*"),
+        (".plugins-ml-config", ".plugins-*"),
+        (".ql-datasources", ".ql-*"),
+        (".security-7", ".security*"),
+        (".security", ".security*"),
+        (".tasks", ".tasks"),
+        (".async-search", ".async-search*"),
+        (".geoip_databases", ".geoip_databases"),
+        (".fleet-agents-7", ".fleet-*"),
+        (".ml-config", ".ml-*"),
+        (".transform-internal-007", ".transform-*"),
+        (".watches", ".watches"),
+        (".triggered_watches", ".triggered_watches"),
+        (".enrich-policy-1", ".enrich-*"),
+        (".apm-agent-configuration", ".apm-*"),
+        (".snapshot-blob-cache", ".snapshot-blob-cache"),
+        (".ltrstore", ".ltrstore*"),
+        (".replication-metadata-store", ".replication-metadata-store"),
+        (".ds-logs-web-000001", None),
+        (".ds-.kibana-event-log-ds-2026.11.29-000001", None),  # a backing index goes with its stream
+        (".searchops-hidden", None),
+        (".tasks-archive", None),
+        (".watcher-history-16-2026.11.29", None),
+        ("logs-app", None),
+        ("kibana", None),
+    ],
+)
+def test_system_indices_are_the_names_the_engines_reserve(name, rule):
+    reason = system_reason(name)
+    if rule is None:
+        assert reason is None
+    else:
+        assert reason.startswith(f"system index: {rule} is reserved by "), reason
+
+
+STREAM_SNAP = [
+    "orders",
+    ".kibana_1",
+    ".searchops-hidden",
+    ".ds-logs-web-000001",
+    ".ds-logs-web-000002",
+    ".ds-logs-web-2-000001",  # stream logs-web-2, not logs-web
+    ".ds-.fleet-actions-results-2026.11.29-000001",
+]
+STREAMS = ["logs-web", "logs-web-2", ".fleet-actions-results"]
+
+
+def stream_plan(indices=None, existing_indices=(), existing_streams=None, on_conflict="skip", rename=(None, None)):
+    current = existing(*existing_indices)
+    for backing in (existing_streams or {}).values():
+        current.update(existing(*backing))
+    return plan(STREAM_SNAP, indices, True, *rename, current, on_conflict, STREAMS, existing_streams or {})
+
+
+def test_backing_indices_are_found_by_the_engines_naming_rule():
+    assert backing_indices(STREAM_SNAP, STREAMS) == {
+        "logs-web": [".ds-logs-web-000001", ".ds-logs-web-000002"],
+        "logs-web-2": [".ds-logs-web-2-000001"],
+        ".fleet-actions-results": [".ds-.fleet-actions-results-2026.11.29-000001"],
+    }
+
+
+@pytest.mark.parametrize(
+    "indices, streams, restore, excluded",
+    [
+        # everything: the streams whole, the user's dot index; the reserved names left out
+        (
+            None,
+            ["logs-web", "logs-web-2"],
+            ["orders", ".searchops-hidden", ".ds-logs-web-000001", ".ds-logs-web-000002", ".ds-logs-web-2-000001"],
+            [".kibana_1", ".ds-.fleet-actions-results-2026.11.29-000001", ".fleet-actions-results"],
+        ),
+        (["logs-web"], ["logs-web"], [".ds-logs-web-000001", ".ds-logs-web-000002"], []),
+        (
+            ["logs-*"],
+            ["logs-web", "logs-web-2"],
+            [".ds-logs-web-000001", ".ds-logs-web-000002", ".ds-logs-web-2-000001"],
+            [],
+        ),
+        (["logs-*", "-logs-web-2"], ["logs-web"], [".ds-logs-web-000001", ".ds-logs-web-000002"], []),
+        # a stream comes whole even when a pattern excludes one of its backing indices
+        (["logs-web", "-.ds-logs-web-000001"], ["logs-web"], [".ds-logs-web-000001", ".ds-logs-web-000002"], []),
+        # a backing index named alone is an ordinary index
+        ([".ds-logs-web-000002"], [], [".ds-logs-web-000002"], []),
+        # a system data stream named exactly is restored, like a system index
+        ([".fleet-actions-results"], [".fleet-actions-results"], [".ds-.fleet-actions-results-2026.11.29-000001"], []),
+    ],
+)
+def test_data_streams_are_selected_whole(indices, streams, restore, excluded):
+    decided = stream_plan(indices)
+    assert decided["restore_data_streams"] == streams
+    assert sorted(decided["restore"]) == sorted(restore)
+    assert decided["excluded_system"] == excluded and set(decided["excluded_reasons"]) == set(excluded)
+    assert not any(n.startswith(".ds-") for n in decided["excluded_system"] if ".fleet" not in n)
+
+
+def test_the_plan_says_why_each_one_was_left_out():
+    reasons = stream_plan()["excluded_reasons"]
+    assert reasons[".kibana_1"] == "system index: .kibana* is reserved by Kibana and OpenSearch Dashboards"
+    assert reasons[".fleet-actions-results"] == "system index: .fleet-* is reserved by Elasticsearch Fleet"
+    assert reasons[".ds-.fleet-actions-results-2026.11.29-000001"].startswith(
+        "backing index of data stream .fleet-actions-results (system index: .fleet-*"
+    )
+
+
+@pytest.mark.parametrize(
+    "indices",
+    [["logs-nothing*"], [".ds-*"], ["logs-web", "-logs-*"], ["-*"]],
+)
+def test_a_selection_that_matches_nothing_lists_what_the_snapshot_holds(indices):
+    with pytest.raises(ConfigurationError) as err:
+        stream_plan(indices)
+    message = str(err.value)
+    assert "match no index and no data stream of the snapshot" in message and "Nothing was changed" in message
+    assert "the indices orders, .kibana_1, .searchops-hidden;" in message  # backing indices are not listed
+    assert "the data streams logs-web, logs-web-2, .fleet-actions-results" in message
+
+
+def test_a_long_holding_list_is_cut():
+    names = [f"i{n:02}" for n in range(25)]
+    with pytest.raises(ConfigurationError, match=r"i00, .*, i19 and 5 more; no data streams"):
+        plan(names, ["nope*"], True, None, None, {}, "skip")
+
+
+def test_a_named_data_stream_the_snapshot_lacks_is_refused():
+    with pytest.raises(ConfigurationError, match="no index or data stream named 'logs-db'.*the data streams logs-web"):
+        stream_plan(["logs-web", "logs-db"])
+
+
+@pytest.mark.parametrize(
+    "pattern, replacement, stream, backing",
+    [
+        # the server renames the stream, and each backing index after ".ds-"
+        ("^(.+)$", "old-$1", "old-logs-web", [".ds-old-logs-web-000001", ".ds-old-logs-web-000002"]),
+        ("logs-web", "copy", "copy", [".ds-copy-000001", ".ds-copy-000002"]),
+        ("web", "app", "logs-app", [".ds-logs-app-000001", ".ds-logs-app-000002"]),
+        ("nothing", "x", "logs-web", [".ds-logs-web-000001", ".ds-logs-web-000002"]),
+    ],
+)
+def test_renames_as_the_server_renames_data_streams(pattern, replacement, stream, backing):
+    decided = stream_plan(["logs-web"], rename=(pattern, replacement))
+    assert decided["data_stream_targets"] == {"logs-web": stream}
+    assert [decided["targets"][b] for b in [".ds-logs-web-000001", ".ds-logs-web-000002"]] == backing
+
+
+def test_a_backing_index_restored_alone_is_renamed_as_an_index():
+    decided = stream_plan([".ds-logs-web-000002"], rename=("^(.+)$", "old-$1"))
+    assert decided["targets"] == {".ds-logs-web-000002": "old-.ds-logs-web-000002"}
+
+
+def test_a_rename_of_two_streams_onto_one_is_refused():
+    with pytest.raises(ConfigurationError, match="several indices onto one name: .*; logs-web, logs-web-2 -> logs\\."):
+        stream_plan(["logs-*"], rename=("logs-web(-2)?", "logs"))
+
+
+LIVE = {"logs-web": [".ds-logs-web-000001", ".ds-logs-web-000003"]}
+
+
+@pytest.mark.parametrize(
+    "on_conflict, skipped, delete_streams, delete, restore",
+    [
+        ("skip", ["logs-web"], [], [], []),
+        ("delete", [], ["logs-web"], [], ["logs-web"]),
+    ],
+)
+def test_an_existing_stream_is_a_conflict_handled_whole(on_conflict, skipped, delete_streams, delete, restore):
+    decided = stream_plan(["logs-web", "orders"], existing_streams=LIVE, on_conflict=on_conflict)
+    assert decided["data_stream_conflicts"] == {"logs-web": "logs-web"} and decided["conflicts"] == {}
+    assert decided["skipped_data_streams"] == skipped and decided["delete_data_streams"] == delete_streams
+    assert decided["delete"] == delete and decided["close"] == []
+    assert decided["restore_data_streams"] == restore and "orders" in decided["restore"]
+
+
+def test_fail_lists_the_data_streams_in_the_way():
+    with pytest.raises(ConfigurationError, match="exist already: orders, data stream old-logs-web \\(from logs-web\\)"):
+        stream_plan(
+            ["logs-web", "orders"],
+            existing_indices=["orders"],
+            existing_streams={"old-logs-web": [".ds-old-logs-web-000009"]},
+            on_conflict="fail",
+            rename=("^logs-web$", "old-logs-web"),
+        )
+
+
+def test_close_cannot_replace_a_data_stream():
+    with pytest.raises(ConfigurationError, match="close cannot replace the data stream\\(s\\) logs-web.*write index"):
+        stream_plan(["logs-web"], existing_streams=LIVE, on_conflict="close")
+    # an index of the snapshot is still closed and replaced as before
+    assert stream_plan(["orders"], existing_indices=["orders"], on_conflict="close")["close"] == ["orders"]
+
+
+def test_a_taken_backing_index_name_puts_its_stream_in_the_way():
+    # the stream's name is free, but a backing index's target belongs to another stream
+    other = {"logs-other": [".ds-logs-web-000002", ".ds-logs-other-000005"]}
+    decided = stream_plan(["logs-web"], existing_streams=other, on_conflict="delete")
+    assert decided["data_stream_conflicts"] == {"logs-web": "logs-web"}
+    assert decided["delete_data_streams"] == ["logs-other"] and decided["delete"] == []
+    plain = stream_plan(["logs-web"], existing_indices=[".ds-logs-web-000002"], on_conflict="delete")
+    assert plain["delete"] == [".ds-logs-web-000002"] and plain["delete_data_streams"] == []
+
+
+def test_replacing_a_stream_needs_every_shard_of_its_backing_indices():
+    decided = stream_plan(["logs-web"], existing_streams=LIVE, on_conflict="delete")
+    info = dict(snapshot(), failures=[{"index": ".ds-logs-web-000002", "shard_id": 0, "reason": "lost"}])
+    assert "lacks shards of .ds-logs-web-000002" in replacement_problem(dict(info, state="PARTIAL"), decided, True)
+    assert replacement_problem(snapshot(), decided, False) is None
+
+
+def test_an_index_restored_alone_over_a_live_backing_index_replaces_only_that_index():
+    decided = stream_plan([".ds-logs-web-000001"], existing_streams=LIVE, on_conflict="delete")
+    assert decided["delete"] == [".ds-logs-web-000001"] and decided["delete_data_streams"] == []
+
+
+@st.composite
+def stream_cases(draw, on_conflict):
+    """A snapshot of data streams (with backing indices) and indices, a selection, a rename, and a
+    cluster holding some of the streams and indices the restore may target."""
+    streams = draw(st.lists(st.sampled_from(["a", "a-b", "b", ".fleet-x"]), unique=True, max_size=3))
+    snap_indices = draw(st.lists(st.sampled_from(["a-000001", "c", ".kibana_1", ".d"]), unique=True, max_size=3))
+    snap_indices += [f".ds-{s}-00000{g}" for s in streams for g in range(1, draw(st.integers(1, 3)) + 1)]
+    names = st.sampled_from(streams + snap_indices + ["a*", "*", "-a", "nope*"])
+    indices = draw(st.none() | st.lists(names, min_size=1, max_size=3))
+    renaming = draw(st.sampled_from([(None, None), ("^(.+)$", "x-$1"), ("a", "b"), ("-0+", "-9")]))
+    live = {f"x-{s}" if draw(st.booleans()) else s: [f".ds-{s}-00000{g}" for g in (1, 4)] for s in ("a", "b")}
+    live = draw(st.sampled_from([{}, live]))
+    existing = {
+        n: {"open": draw(st.booleans())} for n in draw(st.lists(st.sampled_from(["c", "x-c", "b"]), unique=True))
+    }
+    existing.update({i: {"open": True} for backing in live.values() for i in backing})
+    return snap_indices, streams, indices, renaming, existing, live, on_conflict
+
+
+@pytest.mark.parametrize("mode", ON_CONFLICT)
+def test_data_stream_plans_touch_only_what_is_in_the_way(mode):
+    @settings(max_examples=PROPERTY_EXAMPLES // 4, deadline=None)
+    @given(stream_cases(mode))
+    def check(case):
+        snap_indices, streams, indices, renaming, existing, live, on_conflict = case
+        try:
+            decided = plan(snap_indices, indices, True, *renaming, existing, on_conflict, streams, live)
+        except ConfigurationError:
+            return
+        assert set(decided["delete"]) | set(decided["close"]) <= set(existing)
+        assert set(decided["delete_data_streams"]) <= set(live)
+        if on_conflict != "delete":
+            assert decided["delete"] == decided["delete_data_streams"] == []
+        for stream in decided["restore_data_streams"]:
+            assert set(decided["backing_indices"][stream]) <= set(decided["restore"])  # whole
+        assert not any(n.startswith(".ds-") and ".fleet" not in n for n in decided["excluded_system"])
+        targets = [decided["targets"][s] for s in decided["restore"]]
+        targets += [decided["data_stream_targets"][s] for s in decided["restore_data_streams"]]
+        assert len(set(targets)) == len(targets), "two sources restored under one name"
+        if on_conflict == "skip":
+            assert not set(targets) & (set(existing) | set(live))
+
+    check()

@@ -236,7 +236,7 @@ def test_a_partial_snapshot_with_partial_replaces_a_complete_index(server, run_m
 def test_a_snapshot_without_the_named_index_changes_nothing(server, run_module):
     restorable(server, cluster(orders=True), snap=snapshot(indices=["logs"]))
     failed, result = run_module(main, args(indices=["orders"], on_conflict="delete"))
-    assert failed and "The snapshot has no index named 'orders'" in result["msg"]
+    assert failed and "The snapshot has no index or data stream named 'orders'" in result["msg"]
     assert writes(server) == []
 
 
@@ -464,3 +464,81 @@ def test_a_snapshot_the_cluster_cannot_restore_is_refused_before_any_write(
         return
     assert failed and refusal in result["msg"] and "Nothing was changed" in result["msg"], result
     assert writes(server) == []
+
+
+# Data streams: restored whole by name, counted, deleted with DELETE _data_stream when in the way.
+
+BACKING = [".ds-logs-000001", ".ds-logs-000002"]
+
+
+def stream_state(streams=None, **indices):
+    """The cluster state: indices (True open) for the indices read, data streams for the streams read."""
+
+    def answer(request):
+        if "data_stream" in request.url:
+            body = {n: {"name": n, "indices": [{"index_name": i} for i in b]} for n, b in (streams or {}).items()}
+            return (200, {"metadata": {"data_stream": {"data_stream": body}}} if body else {})
+        return cluster(**indices)
+
+    return answer
+
+
+def stream_restorable(server, state):
+    server.on("GET", SNAP, found(dict(snapshot(indices=["orders", *BACKING]), data_streams=["logs"])))
+    server.on("GET", STATE, state)
+    server.on("POST", RESTORE, ACCEPTED)
+    server.on("GET", f"_cluster/health/{','.join(BACKING)}", health(*BACKING))
+    server.on("GET", f"{','.join(BACKING)}/_stats/docs", stats(**{BACKING[0]: 2, BACKING[1]: 3}))
+    server.on("GET", "logs/_count", (200, {"count": 5}))
+
+
+def test_a_data_stream_is_restored_by_name_and_counted(server, run_module):
+    stream_restorable(server, stream_state())
+    failed, result = run_module(main, args(indices=["logs"], include_aliases=False))
+    assert not failed and result["changed"], result
+    assert server.requests("POST")[0]["body"]["indices"] == "logs"  # the server brings the backing indices
+    assert server.requests("POST")[0]["body"]["include_aliases"] is False
+    assert result["restored_data_streams"] == [{"data_stream": "logs", "source": "logs", "docs": 5}]
+    assert [(r["index"], r["docs"]) for r in result["restored_indices"]] == [(BACKING[0], 2), (BACKING[1], 3)]
+    assert result["plan"]["excluded_system"] == []
+
+
+def test_delete_replaces_an_existing_data_stream(server, run_module):
+    stream_restorable(server, stream_state({"logs": [".ds-logs-000002", ".ds-logs-000003"]}))
+    server.on("GET", "_data_stream/logs", (200, {"data_streams": [{"name": "logs"}]}))
+    server.on("DELETE", "_data_stream/logs", OK)
+    failed, result = run_module(main, args(indices=["logs"], on_conflict="delete"))
+    assert not failed and result["deleted_data_streams"] == ["logs"] and result["deleted_indices"] == [], result
+    assert writes(server) == [("DELETE", "_data_stream/logs"), ("POST", RESTORE)]
+
+
+def test_without_a_data_stream_api_delete_fails_before_any_change(server, run_module):
+    stream_restorable(server, stream_state({"logs": [".ds-logs-000002"]}))
+    refused = "Incorrect HTTP method for uri [/_data_stream/logs] and method [GET], allowed: [POST]"
+    server.on("GET", "_data_stream/logs", (405, {"error": refused, "status": 405}))
+    for check_mode in (True, False):
+        failed, result = run_module(main, args(indices=["logs"], on_conflict="delete"), check_mode=check_mode)
+        assert failed and "This cluster has no data stream API" in result["msg"], result
+        assert "rename_pattern" in result["msg"] and "on_conflict: skip" in result["msg"]
+    assert writes(server) == []
+
+
+def test_a_lost_data_stream_deletion_is_reconciled(server, run_module):
+    gone = stream_state()
+    stream_restorable(server, stream_state({"logs": [".ds-logs-000002"]}))
+    server.on(
+        "GET", STATE, stream_state({"logs": [".ds-logs-000002"]}), stream_state({"logs": [".ds-logs-000002"]}), gone
+    )
+    server.on("GET", "_data_stream/logs", (200, {"data_streams": [{"name": "logs"}]}))
+    server.on(
+        "DELETE", "_data_stream/logs", (502, b"Bad Gateway"), (404, {"error": {"type": "index_not_found_exception"}})
+    )
+    failed, result = run_module(main, args(indices=["logs"], on_conflict="delete"))
+    assert not failed and result["deleted_data_streams"] == ["logs"], result
+
+
+def test_a_selection_matching_nothing_fails_listing_the_snapshot(server, run_module):
+    stream_restorable(server, stream_state())
+    failed, result = run_module(main, args(indices=["metrics-*"]))
+    assert failed and "match no index and no data stream" in result["msg"]
+    assert "the indices orders; the data streams logs" in result["msg"] and writes(server) == []
