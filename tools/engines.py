@@ -15,7 +15,6 @@ on the default ports.
 
 import argparse
 import datetime
-import importlib.util
 import json
 import os
 import platform
@@ -27,6 +26,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import stack as stack_tool  # noqa: E402 - tools/stack.py, beside this script
+
 OUTPUT = ROOT / "tests" / "output"
 RESULTS = OUTPUT / "engines.json"
 README = ROOT / "README.md"
@@ -34,13 +36,6 @@ BEGIN, END = "<!-- engines:begin -->", "<!-- engines:end -->"
 # the table's columns: the modules, then what runs many modules (roles, playbooks)
 MODULES = ("es_snapshot_repo", "es_snapshot", "es_snapshot_info", "es_snapshot_prune", "es_restore", "es_request")
 ROLES = "roles and playbooks"
-
-
-def stack_tool():
-    spec = importlib.util.spec_from_file_location("stack_tool", ROOT / "tools" / "stack.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def log(msg):
@@ -114,7 +109,7 @@ def run_engine(tool, engine, pytest_args):
 
 
 def run(engines, pytest_args):
-    tool = stack_tool()
+    tool = stack_tool
     known = list(tool.engines())
     engines = engines or known
     unknown = [e for e in engines if e not in known]
