@@ -58,7 +58,7 @@ def outcomes(junit):
     """{test id: {"outcome": ..., "reason": ...}} from pytest's JUnit XML."""
     found = {}
     for case in ET.parse(junit).getroot().iter("testcase"):
-        module, _, cls = case.get("classname", "").partition(".test_")
+        module, cls = (case.get("classname", "").split(".test_", 1) + [""])[:2]
         path = f"{module.replace('.', '/')}/test_{cls.split('.')[0]}.py"
         test = "::".join([path, *cls.split(".")[1:], case.get("name")])
         result = {"outcome": "passed"}

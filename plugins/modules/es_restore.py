@@ -101,11 +101,11 @@ options:
     default: true
   feature_states:
     description:
-      - Elasticsearch 7.12 and later only. The snapshot's feature states to restore (RV(snapshot.feature_states)
+      - Elasticsearch 7.12 and later only. The snapshot's feature states to restore (C(feature_states) in RV(snapshot)
         lists them, for example V(tasks) or V(security)).
       - Restoring a feature state deletes the feature's current system indices and puts the snapshot's in their
         place (the server's rule); the feature is named here, so that is asked for. It is done at every run that
-        names it (RV(changed) is true).
+        names it (the result's C(changed) is true).
       - Omitted, no feature state is restored, also with O(include_global_state=true), where Elasticsearch would
         restore every one of them (the module sends V(none)).
       - A feature the snapshot does not hold, and the option on OpenSearch or Elasticsearch before 7.12 (which

@@ -27,7 +27,7 @@ def feature_states(engine):
 def stored_task(opensearch, index):
     """A task whose result the node stores in .tasks (the `tasks` feature's index): an async force-merge."""
     task = opensearch.request("POST", f"{index}/_forcemerge", params={"wait_for_completion": "false"})["task"]
-    for _ in range(100):
+    for _attempt in range(100):
         if opensearch.request("GET", f"_tasks/{task}", expect=(200, 404)).get("completed"):
             return task
         time.sleep(0.1)
