@@ -214,7 +214,9 @@ def explain(status, reason, auth_type=None, body=None):
             "settings.endpoint: s3.amazonaws.com (AWS's rule for a bucket in another Region); on a self-managed "
             f"cluster set settings.region: {match['region']}"
         )
-    if "don't have primary shards" in reason:
+    # OpenSearch and Elasticsearch 7: "Indices don't have primary shards [x]"; Elasticsearch 8: "the following
+    # indices have unassigned primary shards and cannot be included in a snapshot unless [partial] is set to [true]"
+    if "don't have primary shards" in reason or "have unassigned primary shards" in reason:
         return (
             "Those indices have no active primary shard (cluster health red): fix their allocation, "
             "or set partial: true to snapshot what is available"

@@ -186,6 +186,11 @@ def test_reset_after_create_was_sent_leaves_one_snapshot(
     ansible, faults, toxiproxy, opensearch, index_factory, fs_repo
 ):
     """The PUT reaches the node, which starts the snapshot; its answer never arrives (TCP reset)."""
+    if opensearch.session.get(opensearch.url, timeout=30).status_code == 405:
+        pytest.skip(
+            "the node has no root endpoint (Elasticsearch 8's integ-test-zip: GET / answers 405), and its usage "
+            "counters, which time this test's reset, do not count such a request"
+        )
     index = index_factory(docs=10)
     repo = fs_repo()
     name = unique("snap")

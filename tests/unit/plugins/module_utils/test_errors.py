@@ -22,6 +22,14 @@ USER = "arn:aws:iam::123456789012:user/deployer"
             "basic",
             "manage_snapshots",
         ),
+        (
+            500,
+            "[fs1:red/8PyT3GVRRTaf4KY5TUEkAg] the following indices have unassigned primary shards and cannot be "
+            "included in a snapshot unless [partial] is set to [true]: [red]; for help with troubleshooting unassigned "
+            "shards see https://www.elastic.co/guide/en/elasticsearch/reference/8.19/red-yellow-cluster-status.html",
+            None,
+            "set partial: true",
+        ),
         # Elasticsearch 7.10.2's and 8.19.21's and OpenSearch 2.19.6's answer (measured on their integ-test-zips)
         (500, "[nightly] repository type [s3] does not exist", None, "install the repository-s3 plugin on every node"),
         (500, "[nightly] repository type [hdfs] does not exist", None, "no repository type hdfs, or register a type"),
