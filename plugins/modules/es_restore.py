@@ -13,6 +13,9 @@ description:
   - Plans the restore first (which indices and data streams of the snapshot, their names after renaming, which of those
     exist already), then acts, then waits until the restored indices are active and reports their document counts.
   - Data streams are restored whole, as data streams, with all their backing indices (C(.ds-<stream>-<generation>)).
+  - A snapshot this cluster cannot restore, taken by a newer version or by an engine whose snapshots it cannot read
+    (OpenSearch's on Elasticsearch, Elasticsearch's after 7.10 on OpenSearch), is refused before anything is done,
+    although every engine lists it as C(SUCCESS) (the collection's docs/engines.md has the measured cases).
   - Never deletes or closes an existing index unless O(on_conflict) says so. With the default O(on_conflict=skip),
     existing indices are left untouched and reported as skipped, so a second run restores nothing and reports no change.
   - System indices, the names that Elasticsearch, OpenSearch and their common plugins reserve (such as C(.kibana*),
