@@ -16,7 +16,7 @@ After `up`, .stack/endpoints.json tells tests and playbooks where everything lis
 .stack/operator.json holds the keys of the IAM user `searchops-operator` they run as.
 Why the node is OpenSearch 3.x and how the plugin zip is assembled: docs/design.md.
 
-The node's engine is chosen with SEARCHOPS_ENGINE (`make stack-up ENGINE=...`): one of ENGINES,
+The node's engine is chosen with SEARCHOPS_ENGINE (`make stack-up ENGINE=...`): one of engines(),
 opensearch-3.6.0 by default. Only one node runs at a time, on the same port, behind the same
 gateway and fault proxies; `up` with another engine stops the running node and starts the one
 asked for, with its own install and data under .stack/. Engines without a repository-s3 build

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs when they are missing: Maven (fetches
 # the OpenSearch node), shellcheck (a sanity test), nginx (the HTTP fault proxy of the
-# local stack). Java 21+ for OpenSearch is not among Debian 12's packages; tools/stack.py
-# finds a JDK under /usr/lib/jvm or $OPENSEARCH_JAVA_HOME. Go 1.23+ (builds toxiproxy, the
+# local stack), OpenJDK 17 (the engines other than the default: make test-engines). Java 21+ for
+# OpenSearch 3 is not among Debian 12's packages; tools/stack.py finds a JDK under /usr/lib/jvm
+# or $SEARCHOPS_JAVA_HOME. Go 1.23+ (builds toxiproxy, the
 # TCP fault proxy, from the Go module proxy) is found on PATH or in /usr/local/go/bin;
 # Debian 12's golang-go is too old for it.
 set -euo pipefail
@@ -10,6 +11,7 @@ missing=()
 command -v mvn >/dev/null || missing+=(maven)
 command -v shellcheck >/dev/null || missing+=(shellcheck)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+compgen -G "/usr/lib/jvm/*-17-*" >/dev/null || compgen -G "/usr/lib/jvm/*17*" >/dev/null || missing+=(openjdk-17-jre-headless)
 if ! command -v go >/dev/null && [ ! -x /usr/local/go/bin/go ]; then
   echo "Go 1.23 or newer is needed (tools/stack.py builds toxiproxy with it): install it into /usr/local/go" >&2
   exit 1
