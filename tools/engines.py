@@ -2,7 +2,9 @@
 
     python tools/engines.py run [ENGINE ...]   start each engine in turn (tools/stack.py), run
                                               tests/integration against it, write the results
-                                              and the README's compatibility table
+                                              and the README's compatibility table; naming
+                                              engines runs those again and keeps the others'
+                                              last results
     python tools/engines.py table             write the README's table from the last results
 
 Results: tests/output/engines.json, engine x test -> passed/failed/skipped (with the reason),
@@ -111,6 +113,21 @@ def run_engine(tool, engine, pytest_args):
     )
 
 
+def previous_results(engines):
+    """The last results, without the engines about to run again (a partial run updates them)."""
+    if not RESULTS.exists():
+        return {"engines": {}, "tests": {}}
+    results = json.loads(RESULTS.read_text())
+    results["engines"] = {e: a for e, a in results["engines"].items() if e not in engines}
+    for about in results["engines"].values():  # results written before these keys existed
+        about.setdefault("measured", results.get("generated"))
+        about.setdefault("seconds", about["start_seconds"] + about["test_seconds"])
+    for entry in results["tests"].values():
+        entry["modules"] = set(entry["modules"])
+        entry["results"] = {e: r for e, r in entry["results"].items() if e not in engines}
+    return results
+
+
 def run(engines, pytest_args):
     tool = stack_tool
     known = list(tool.engines())
@@ -118,11 +135,15 @@ def run(engines, pytest_args):
     unknown = [e for e in engines if e not in known]
     if unknown:
         sys.exit(f"not engines of the stack: {', '.join(unknown)} (known: {', '.join(known)})")
-    began = time.monotonic()
-    results = {"engines": {}, "tests": {}}
+    results = previous_results(engines)
     try:
         for engine in engines:
+            began = time.monotonic()
             about, found, used = run_engine(tool, engine, pytest_args)
+            about.update(
+                seconds=round(time.monotonic() - began, 1),
+                measured=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            )
             results["engines"][engine] = about
             for test, result in found.items():
                 entry = results["tests"].setdefault(test, {"modules": set(), "results": {}})
@@ -130,16 +151,19 @@ def run(engines, pytest_args):
                 entry["modules"] |= used.get(test, set())
     finally:
         stack("up", known[0])  # leave the default engine running
+    results["tests"] = {t: e for t, e in results["tests"].items() if e["results"]}
     for entry in results["tests"].values():
         entry["modules"] = sorted(entry["modules"])
+    results["engines"] = {e: results["engines"][e] for e in known if e in results["engines"]}
     results.update(
-        generated=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        generated=max(a["measured"] for a in results["engines"].values()),
         machine=f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
-        matrix_seconds=round(time.monotonic() - began, 1),
+        # each engine's start and tests, added up (a partial run replaces its engines' share)
+        matrix_seconds=round(sum(a["seconds"] for a in results["engines"].values()), 1),
     )
     OUTPUT.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n")
-    log(f"results: {RESULTS} ({results['matrix_seconds']:.0f}s)")
+    log(f"results: {RESULTS} ({results['matrix_seconds']:.0f}s of engine time)")
     write_table(results)
     failed = [
         (t, e) for t, entry in results["tests"].items() for e, r in entry["results"].items() if r["outcome"] == "failed"

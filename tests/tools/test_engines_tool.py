@@ -89,3 +89,14 @@ def test_the_table_goes_between_the_readme_markers_only(tmp_path, monkeypatch):
     readme.write_text("no markers")
     with pytest.raises(SystemExit, match="lacks the markers"):
         engines.write_table(RESULTS)
+
+
+def test_a_partial_run_keeps_the_other_engines_last_results(tmp_path, monkeypatch):
+    results = tmp_path / "engines.json"
+    results.write_text(engines.json.dumps(RESULTS))
+    monkeypatch.setattr(engines, "RESULTS", results)
+    kept = engines.previous_results(["elasticsearch-7.10.2"])
+    assert list(kept["engines"]) == ["opensearch-3.6.0"]
+    assert kept["engines"]["opensearch-3.6.0"]["seconds"] == 127.2  # start and tests, from older results
+    assert kept["tests"]["a"]["results"] == {"opensearch-3.6.0": {"outcome": "passed"}}
+    assert kept["tests"]["a"]["modules"] == {"searchops.snapshots.es_restore"}
