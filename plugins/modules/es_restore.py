@@ -149,7 +149,7 @@ options:
     default: skip
   wait:
     description:
-      - Wait until every restored shard is active and report document counts.
+      - Wait until every restored shard is active (those of restored feature states too) and report document counts.
     type: bool
     default: true
   wait_timeout:
@@ -492,16 +492,26 @@ def execute(module, client):
     result.update(changed=True, request={"method": "POST", "path": repo.path(name, "_restore"), "body": body})
     if module.check_mode:
         return result
-    result.update(Restore(client, repo, name, decided, params).run(body))
+    restore = Restore(client, repo, name, decided, params, feature_indices(info, restored_features(body)))
+    result.update(restore.run(body))
     return result
+
+
+def feature_indices(info, features):
+    """The snapshot's indices of the feature states restored (the restore waits for them too)."""
+    held = {
+        f.get("feature_name"): f.get("indices") or [] for f in info.get("feature_states") or [] if isinstance(f, dict)
+    }
+    return [index for feature in features for index in held.get(feature, [])]
 
 
 class Restore:
     """Carries out a plan and keeps account of what was done, so that a failure says exactly that,
     and indices this run closed are reopened when the restore does not start."""
 
-    def __init__(self, client, repo, snapshot, decided, params):
+    def __init__(self, client, repo, snapshot, decided, params, feature_indices=()):
         self.client = client
+        self.feature_indices = list(feature_indices)
         self.indices = Indices(client)
         self.repo = repo
         self.snapshot = snapshot
@@ -545,9 +555,10 @@ class Restore:
         return done
 
     def wait(self, deadline):
-        """Until every restored shard is active; then the document counts of indices and data streams."""
+        """Until every restored shard is active (of the feature states' indices too); then the document
+        counts of indices and data streams."""
         targets = [e["index"] for e in self.done["restored_indices"]]
-        self.indices.wait_active(targets, deadline)
+        self.indices.wait_active(targets + self.feature_indices, deadline)
         counts = self.indices.doc_counts(targets, deadline)
         for entry in self.done["restored_indices"]:
             entry["docs"] = counts.get(entry["index"])

@@ -410,11 +410,14 @@ def test_global_state_on_engines_without_feature_states_sends_none_of_them(serve
 def test_a_named_feature_state_alone_is_restored_at_every_run(server, run_module):
     restorable(server, cluster(orders=True, logs=True), snap=dict(snapshot(), feature_states=TASKS))
     server.on("GET", "", root("8.19.21"))
+    # the feature's index recovers after the restore was accepted: the module waits for it
+    server.on("GET", "_cluster/health/.tasks", health(".tasks", active=False), health(".tasks"))
     for _run in range(2):
         failed, result = run_module(main, args(feature_states=["tasks"]))
         assert not failed and result["changed"] and result["restored_feature_states"] == ["tasks"], result
     body = server.requests("POST")[-1]["body"]
     assert body["indices"] == "-*" and body["feature_states"] == ["tasks"]
+    assert len([r for r in server.requests("GET") if r["path"] == "_cluster/health/.tasks"]) == 3
 
 
 @pytest.mark.parametrize(
