@@ -535,12 +535,18 @@ def node_settings(eng):
         # the integ-test-zip of 8.x carries X-Pack security, on by default (TLS, users): the
         # plain node is plain (a secured one is issue 15's)
         config["xpack.security.enabled"] = False
-    if not eng.repository_s3:
-        return "# Written by tools/stack.py\n" + "".join(f"{k}: {json.dumps(v)}\n" for k, v in config.items())
-    # `default` talks to moto; `faults` (a repository's `client: faults`) to moto through
-    # toxiproxy, with one retry and short timeouts so that an injected fault ends a shard quickly
+    if eng.repository_s3:
+        config.update(s3_client_settings())
+    return "# Written by tools/stack.py\n" + "".join(f"{k}: {json.dumps(v)}\n" for k, v in config.items())
+
+
+def s3_client_settings():
+    """The node's S3 clients: `default` talks to moto; `faults` (a repository's `client: faults`) to
+    moto through toxiproxy, with one retry and short timeouts so that an injected fault ends a shard
+    quickly."""
+    settings = {}
     for client, port in (("default", MOTO_PORT), ("faults", FAULTS_S3_PORT)):
-        config.update(
+        settings.update(
             {
                 f"s3.client.{client}.endpoint": f"{HOST}:{port}",
                 f"s3.client.{client}.protocol": "http",
@@ -548,8 +554,8 @@ def node_settings(eng):
                 f"s3.client.{client}.region": REGION,
             }
         )
-    config.update({"s3.client.faults.max_retries": 1, "s3.client.faults.read_timeout": "5s"})
-    return "# Written by tools/stack.py\n" + "".join(f"{k}: {json.dumps(v)}\n" for k, v in config.items())
+    settings.update({"s3.client.faults.max_retries": 1, "s3.client.faults.read_timeout": "5s"})
+    return settings
 
 
 def node_configure(eng, home):

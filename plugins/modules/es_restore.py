@@ -429,7 +429,7 @@ def feature_states(params, info, engine):
     if named is None:
         return ["none"] if has_feature_states(engine) else None
     require_feature_states(engine)
-    held = [f.get("feature_name") for f in info.get("feature_states") or [] if isinstance(f, dict)]
+    held = list(held_features(info))
     lacking = [f for f in named if f != "none" and f not in held]
     if lacking:
         raise ConfigurationError(
@@ -497,11 +497,16 @@ def execute(module, client):
     return result
 
 
-def feature_indices(info, features):
-    """The snapshot's indices of the feature states restored (the restore waits for them too)."""
-    held = {
+def held_features(info):
+    """{feature state: its indices} of the snapshot (Elasticsearch 7.12+; empty elsewhere)."""
+    return {
         f.get("feature_name"): f.get("indices") or [] for f in info.get("feature_states") or [] if isinstance(f, dict)
     }
+
+
+def feature_indices(info, features):
+    """The snapshot's indices of the feature states restored (the restore waits for them too)."""
+    held = held_features(info)
     return [index for feature in features for index in held.get(feature, [])]
 
 

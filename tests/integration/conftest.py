@@ -21,7 +21,7 @@ import boto3
 import botocore.exceptions
 import pytest
 
-from tests.integration.helpers import Ansible, OpenSearch, report, unique
+from tests.integration.helpers import Ansible, OpenSearch, path_repo, report, unique
 
 ROOT = Path(__file__).resolve().parents[2]
 STATE = Path(os.environ.get("SEARCHOPS_STACK", ROOT / ".stack"))
@@ -280,10 +280,7 @@ def fs_repo(opensearch, cleanup):
     def register(**settings):
         name = unique("fs")
         cleanup["repositories"].append(name)
-        (path_repo,) = next(iter(opensearch.request("GET", "_nodes/settings")["nodes"].values()))["settings"]["path"][
-            "repo"
-        ]
-        settings = dict({"location": f"{path_repo}/{name}"}, **settings)
+        settings = dict({"location": f"{path_repo(opensearch)}/{name}"}, **settings)
         opensearch.request("PUT", f"_snapshot/{name}", json={"type": "fs", "settings": settings})
         return name
 

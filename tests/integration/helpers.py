@@ -24,6 +24,12 @@ class OpenSearch:
         return response.json() if response.content else None
 
 
+def path_repo(opensearch):
+    """The node's path.repo (one folder: tools/stack.py), where fs repositories may live."""
+    (folder,) = next(iter(opensearch.request("GET", "_nodes/settings")["nodes"].values()))["settings"]["path"]["repo"]
+    return folder
+
+
 # task keys that are not the module (the others are: `searchops.snapshots.es_restore`, `include_role`)
 TASK_KEYWORDS = {"name", "ignore_errors", "register", "vars", "when", "check_mode", "diff", "environment", "no_log"}
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.helpers import unique
+from tests.integration.helpers import path_repo, unique
 
 SNAPSHOT = "searchops.snapshots.es_snapshot"
 RESTORE = "searchops.snapshots.es_restore"
@@ -110,12 +110,10 @@ def written_by(opensearch, cleanup):
 
     def register(engine_name):
         name = unique("other-engine")
-        (path_repo,) = next(iter(opensearch.request("GET", "_nodes/settings")["nodes"].values()))["settings"]["path"][
-            "repo"
-        ]
-        shutil.copytree(DATA / f"repository-{engine_name}", f"{path_repo}/{name}")
+        folder = path_repo(opensearch)
+        shutil.copytree(DATA / f"repository-{engine_name}", f"{folder}/{name}")
         cleanup["repositories"].append(name)
-        settings = {"location": f"{path_repo}/{name}", "readonly": True}
+        settings = {"location": f"{folder}/{name}", "readonly": True}
         opensearch.request("PUT", f"_snapshot/{name}", json={"type": "fs", "settings": settings})
         return name
 

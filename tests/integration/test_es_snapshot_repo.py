@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.integration.helpers import four_steps, unique
+from tests.integration.helpers import four_steps, path_repo, unique
 
 MODULE = "searchops.snapshots.es_snapshot_repo"
 
@@ -53,11 +53,9 @@ def test_change_of_a_setting(ansible, stack, opensearch, bucket, repo):
 
 
 def test_fs_repository(ansible, stack, opensearch, repo):
-    (path_repo,) = next(iter(opensearch.request("GET", "_nodes/settings")["nodes"].values()))["settings"]["path"][
-        "repo"
-    ]
+    folder = path_repo(opensearch)
     args = dict(
-        connection(stack), repository=repo, type="fs", settings={"location": f"{path_repo}/{repo}", "compress": "true"}
+        connection(stack), repository=repo, type="fs", settings={"location": f"{folder}/{repo}", "compress": "true"}
     )
     four_steps(ansible, MODULE, args)
     assert opensearch.request("GET", f"_snapshot/{repo}")[repo]["type"] == "fs"
