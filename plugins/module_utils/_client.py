@@ -224,6 +224,7 @@ class Client:
         self.base_url = normalize_url(params["url"])
         self.host = urlsplit(self.base_url).hostname
         self.auth_type = select_auth(params, self.host)
+        self.username = params.get("username") if self.auth_type == "basic" else None
         self.is_aws = self.auth_type == "aws_sigv4" or _sigv4.aws_endpoint(self.host) is not None
         self.timeout = params.get("request_timeout")
         self.timeout = REQUEST_TIMEOUT if self.timeout is None else self.timeout
@@ -361,7 +362,7 @@ class Client:
                 error_type,
                 reason,
                 response.body,
-                explain(response.status, reason, self.auth_type, body),
+                explain(response.status, reason, self.auth_type, body, self.username),
             )
         if not (any_body or isinstance(response.body, dict) or (method == "HEAD" and response.body is None)):
             raise self.unexpected_answer(

@@ -21,6 +21,9 @@ NO_ROOT_ENDPOINT = (404, 405)
 # 7.12; OpenSearch has none. Elasticsearch 7.10 and OpenSearch refuse them on restore ("Unknown
 # parameter feature_states") and ignore them on snapshot creation.
 FEATURE_STATES_SINCE = (7, 12)
+# The permission GET / needs under the security plugin. AWS's manage_snapshots role (all that AWS
+# documents for snapshots under fine-grained access control) lacks it.
+MONITOR_MAIN = "cluster:monitor/main"
 
 
 def cluster_info(client, deadline=None):
@@ -51,6 +54,21 @@ def cluster_info(client, deadline=None):
         "distribution": "elasticsearch",
         "version": version_tuple(number),
     }
+
+
+def cluster_info_if_allowed(client, warn, without):
+    """cluster_info(), or None when the security plugin refuses GET / (MONITOR_MAIN); then warn says
+    what the module does without it (`without`) and how to lift that."""
+    try:
+        return cluster_info(client)
+    except HTTPError as err:
+        if err.status != 403 or f"[{MONITOR_MAIN}]" not in str(err.reason):
+            raise
+    warn(
+        f"The user may not read the cluster's identity (GET / needs {MONITOR_MAIN}, which the manage_snapshots "
+        f"role lacks): {without}. Map the user also to a role that grants {MONITOR_MAIN} to lift this"
+    )
+    return None
 
 
 def version_tuple(number):

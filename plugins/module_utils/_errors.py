@@ -138,9 +138,10 @@ def _caused_by(body):
     return " ".join(reasons)
 
 
-def explain(status, reason, auth_type=None, body=None):
+def explain(status, reason, auth_type=None, body=None, username=None):
     """The fix for a known failure, or None. Pure: unit tests drive it with server texts (the real
-    AWS texts and their sources: docs/design.md, "AWS's answers and their sources")."""
+    AWS texts and their sources: docs/design.md, "AWS's answers and their sources"). username: the
+    basic-auth user, named in the fix (the password never is)."""
     reason = reason or ""
     if "settings.role_arn is needed for snapshot registration" in reason:
         return (
@@ -206,6 +207,11 @@ def explain(status, reason, auth_type=None, body=None):
                 f"The user or IAM role is not allowed {match['action']}: map it to the manage_snapshots role "
                 "of the OpenSearch security plugin (on AWS, map the IAM role ARN that signs the requests)"
             )
+        if match["action"].startswith("cluster:monitor/"):
+            return (
+                f"The user or IAM role is not allowed {match['action']}: map it also to a role that grants it "
+                "(the security plugin's cluster_monitor action group holds every cluster:monitor/* permission)"
+            )
         return f"The user or IAM role is not allowed {match['action']}: map it to a role that grants it"
     match = _BUCKET_REGION.search(reason)
     if match:
@@ -260,7 +266,8 @@ def explain(status, reason, auth_type=None, body=None):
         return "The request's time is too far from AWS's: synchronise this host's clock"
     if status == 401 and not _aws_front_end(body):
         if auth_type == "basic":
-            return "The cluster rejected the user name or password: check username and password"
+            who = f"user {username!r}" if username else "the user name"
+            return f"The cluster rejected {who} or its password: check username and password"
         if auth_type == "api_key":
             return "The cluster rejected the API key: check api_key (base64 of id:key) and that it has not expired"
         return "The cluster requires authentication: set username and password, or api_key"

@@ -46,12 +46,15 @@ def plan(snapshots, now_millis, max_age=None, max_count=None, min_count=1, state
     max_count newest of them; keeps the min_count newest SUCCESS snapshots whatever their age
     or rank; never touches a running snapshot. With cluster_uuid, a snapshot whose metadata
     records another cluster is left alone and not counted (other_clusters); one that records no
-    cluster is this cluster's. Returns names, newest first: delete, keep, running, protected,
+    cluster is this cluster's. cluster_uuid "" (this cluster's is unknown): every snapshot that records
+    a cluster is another's. Returns names, newest first: delete, keep, running, protected,
     other_clusters, and matching (all of them).
     """
     validate(max_age, max_count, min_count)
     snapshots = sorted(snapshots, key=newest_first, reverse=True)
-    others = [s["snapshot"] for s in snapshots if cluster_uuid and recorded_cluster(s) not in (None, cluster_uuid)]
+    others = [
+        s["snapshot"] for s in snapshots if cluster_uuid is not None and recorded_cluster(s) not in (None, cluster_uuid)
+    ]
     ours = [s for s in snapshots if s["snapshot"] not in others]
     running = [s["snapshot"] for s in ours if s.get("state") == "IN_PROGRESS"]
     completed = [s for s in ours if s.get("state") != "IN_PROGRESS"]

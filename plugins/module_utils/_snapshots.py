@@ -61,7 +61,7 @@ def taken_by_another_cluster(info, cluster):
     """None when the snapshot may be this cluster's (cluster: {CLUSTER_UUID, CLUSTER_NAME}),
     else the message saying whose it is."""
     owner = recorded_cluster(info)
-    if owner is None or owner == cluster[CLUSTER_UUID]:
+    if owner is None or cluster is None or owner == cluster[CLUSTER_UUID]:
         return None
     return (
         f"Snapshot {info.get('snapshot')} was taken by another cluster ({_metadata(info).get(CLUSTER_NAME)}, "

@@ -205,8 +205,10 @@ import datetime
 import uuid
 
 from ansible_collections.searchops.snapshots.plugins.module_utils._cluster import (
+    MONITOR_MAIN,
     cluster_identity,
     cluster_info,
+    cluster_info_if_allowed,
     require_feature_states,
 )
 from ansible_collections.searchops.snapshots.plugins.module_utils._datemath import resolve
@@ -242,7 +244,7 @@ def create_body(params, cluster):
         body["indices"] = ",".join(params["indices"])
     if params["feature_states"] is not None:
         body["feature_states"] = params["feature_states"]
-    body["metadata"] = dict(params["metadata"] or {}, **cluster, **{CREATE_ID: uuid.uuid4().hex})
+    body["metadata"] = dict(params["metadata"] or {}, **(cluster or {}), **{CREATE_ID: uuid.uuid4().hex})
     return body
 
 
@@ -257,10 +259,18 @@ def ensure(module, client):
     deadline = client.clock.deadline(params["wait_timeout"])
     result = {"changed": False}
     if params["state"] == "present":
-        info = cluster_info(client)
         if params["feature_states"] is not None:
+            info = cluster_info(client)
             require_feature_states(info)
-        after = present(module, repo, name, before, deadline, result, cluster_identity(client, info=info))
+        else:
+            info = cluster_info_if_allowed(
+                client,
+                module.warn,
+                "the snapshot does not record which cluster took it, and a same-named snapshot that records a cluster "
+                "is not attached to",
+            )
+        cluster = cluster_identity(client, info=info) if info else None
+        after = present(module, repo, name, before, deadline, result, cluster)
     else:
         after = absent(module, repo, name, before, deadline, result)
     result["snapshot"] = snapshot_summary(after) if after else None
@@ -297,7 +307,15 @@ def present(module, repo, name, info, deadline, result, cluster):
 
 
 def check_owner(module, info, cluster):
-    """Attach only to a snapshot this cluster took, or one that does not say who took it."""
+    """Attach only to a snapshot this cluster took, or one that does not say who took it. cluster:
+    None when the user may not read it (then a snapshot that says who took it is not attached to)."""
+    if cluster is None and recorded_cluster(info) is not None:
+        raise SnapshotFailed(
+            f"Snapshot {info.get('snapshot')} exists and records the cluster that took it "
+            f"({recorded_cluster(info)}), and this user may not read this cluster's identity to compare",
+            f"Map the user also to a role that grants {MONITOR_MAIN}, or choose another snapshot name",
+            snapshot_summary(info),
+        )
     foreign = taken_by_another_cluster(info, cluster)
     if foreign:
         raise SnapshotFailed(

@@ -157,7 +157,10 @@ error:
   sample: {"type": "repository_missing_exception", "reason": "[nightly] missing"}
 """
 
-from ansible_collections.searchops.snapshots.plugins.module_utils._cluster import cluster_identity
+from ansible_collections.searchops.snapshots.plugins.module_utils._cluster import (
+    cluster_identity,
+    cluster_info_if_allowed,
+)
 from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run
 from ansible_collections.searchops.snapshots.plugins.module_utils._prune import parse_age, plan
 from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import (
@@ -172,7 +175,13 @@ def prune(module, client):
     max_age = parse_age(params["max_age"]) if params["max_age"] is not None else None
     repo = Snapshots(client, params["repository"])
     repo.check_writable("delete")
-    cluster_uuid = None if params["include_other_clusters"] else cluster_identity(client)[CLUSTER_UUID]
+    cluster_uuid = None
+    if not params["include_other_clusters"]:
+        info = cluster_info_if_allowed(
+            client, module.warn, "every snapshot that records a cluster is left alone, as another cluster's"
+        )
+        # "": this cluster's uuid unknown, so no snapshot that records one is taken for this cluster's
+        cluster_uuid = cluster_identity(client, info=info)[CLUSTER_UUID] if info else ""
     listed = repo.list(params["snapshots"], verbose=True)
     decided = plan(
         listed,

@@ -183,6 +183,7 @@ def secured(stack):
 def secured_node(secured):
     """Plain HTTPS to the secured node as its admin: a reader separate from the modules under test."""
     node = OpenSearch(secured["url"])
+    node.session.trust_env = False  # REQUESTS_CA_BUNDLE would replace the CA
     node.session.verify = secured["ca_path"]
     admin = secured["users"]["admin"]
     node.session.auth = (admin["username"], admin["password"])

@@ -248,6 +248,11 @@ def test_a_generic_401_of_the_cluster_still_asks_for_credentials(auth_type):
     assert "username and password" in explain(401, parse_error(body)[1], auth_type, body)
 
 
+def test_a_rejected_login_names_the_user():
+    hint = explain(401, "Unauthorized", "basic", "Unauthorized", "snapshot-bot")
+    assert hint == "The cluster rejected user 'snapshot-bot' or its password: check username and password"
+
+
 def test_an_aws_message_401_that_is_not_known_gets_no_credentials_hint():
     body = {"Message": "Something else entirely."}
     assert explain(401, parse_error(body)[1], "basic", body) is None

@@ -101,6 +101,9 @@ def test_snapshots_recorded_as_another_clusters_are_left_alone_and_not_counted()
     assert result["matching"] == ["new", "by-hand", "ours", "theirs"]
     # without a cluster to compare with (include_other_clusters), everything matching is retention's
     assert plan(listing, NOW, max_count=1, min_count=0)["delete"] == ["by-hand", "ours", "theirs"]
+    # this cluster's uuid unknown (the user may not read it): whatever records a cluster is left alone
+    unknown = plan(listing, NOW, max_count=1, min_count=0, cluster_uuid="")
+    assert unknown["other_clusters"] == ["ours", "theirs"] and unknown["delete"] == ["by-hand"]
 
 
 # Property: the plan's promises hold for any listing (hypothesis; 400 generated listings).

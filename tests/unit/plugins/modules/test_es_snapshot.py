@@ -100,6 +100,43 @@ def test_other_errors_of_the_root_endpoint_are_not_hidden(server, run_module):
     assert failed and "security_exception" in result["msg"] and not creates(server)
 
 
+NO_MONITOR_MAIN = {
+    "error": {
+        "type": "security_exception",
+        "reason": "no permissions for [cluster:monitor/main] and User [name=snapshots, backend_roles=[], "
+        "requestedTenant=null]",
+    },
+    "status": 403,
+}
+
+
+def test_without_leave_to_read_the_cluster_the_snapshot_records_none_and_says_so(server, run_module):
+    # AWS's manage_snapshots role: no cluster:monitor/main
+    server.on("GET", "", (403, NO_MONITOR_MAIN))
+    server.on("GET", PATH, MISSING, info("SUCCESS"))
+    server.on("PUT", PATH, ACCEPTED)
+    failed, result = run_module(main, args())
+    assert not failed and result["changed"], result
+    assert list(sent_metadata(server)) == ["searchops.create_id"]
+    assert "GET / needs cluster:monitor/main" in str(result["warnings"])
+
+
+def test_without_leave_to_read_the_cluster_a_snapshot_that_records_one_is_not_attached_to(server, run_module):
+    server.on("GET", "", (403, NO_MONITOR_MAIN))
+    server.on("GET", PATH, info("SUCCESS", metadata=OURS))
+    failed, result = run_module(main, args())
+    assert failed and not result["changed"] and not creates(server)
+    assert "records the cluster that took it (uuid-ours)" in result["msg"]
+    assert "grants cluster:monitor/main" in result["msg"]
+
+
+def test_feature_states_still_need_the_cluster(server, run_module):
+    server.on("GET", "", (403, NO_MONITOR_MAIN))
+    server.on("GET", PATH, MISSING)
+    failed, result = run_module(main, args(feature_states=["none"]))
+    assert failed and "cluster:monitor/main" in result["msg"] and not creates(server)
+
+
 def test_existing_success_is_unchanged(server, run_module):
     server.on("GET", PATH, info("SUCCESS"))
     failed, result = run_module(main, args())

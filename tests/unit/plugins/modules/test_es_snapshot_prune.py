@@ -152,6 +152,16 @@ def test_a_long_backlog_goes_in_as_few_requests_as_urls_hold(server, run_module)
     assert [len(s.split(",")) for s in sent] == [29, 16] and all(len(s) <= NAMES_PER_URL for s in sent)
 
 
+NO_MONITOR_MAIN = {
+    "error": {
+        "type": "security_exception",
+        "reason": "no permissions for [cluster:monitor/main] and User [name=snapshots, backend_roles=[], "
+        "requestedTenant=null]",
+    },
+    "status": 403,
+}
+
+
 def test_another_clusters_snapshots_are_left_alone_unless_included(server, run_module):
     now = int(time.time() * 1000)
     theirs = {"snapshot": "theirs", "state": "SUCCESS", "start_time_in_millis": now - 90 * DAY}
@@ -163,6 +173,20 @@ def test_another_clusters_snapshots_are_left_alone_unless_included(server, run_m
     assert result["other_clusters"] == ["theirs"]
     failed, result = run_module(main, dict(ARGS, max_age="30d", include_other_clusters=True), check_mode=True)
     assert not failed and result["deleted"] == ["theirs"] and result["other_clusters"] == []
+
+
+def test_without_leave_to_read_the_cluster_snapshots_that_record_one_are_left_alone(server, run_module):
+    now = int(time.time() * 1000)
+    theirs = {"snapshot": "theirs", "state": "SUCCESS", "start_time_in_millis": now - 90 * DAY}
+    theirs["metadata"] = {"searchops.cluster_uuid": "uuid-theirs", "searchops.cluster_name": "theirs"}
+    server.on("GET", "", (403, NO_MONITOR_MAIN))
+    server.on(
+        "GET", "_snapshot/nightly/*", (200, {"snapshots": [*listing((1, "SUCCESS"), *OLD)[1]["snapshots"], theirs]})
+    )
+    failed, result = run_module(main, dict(ARGS, max_age="30d"), check_mode=True)
+    assert not failed and result["other_clusters"] == ["theirs"] and "theirs" not in result["deleted"]
+    assert result["deleted"], result
+    assert "GET / needs cluster:monitor/main" in str(result["warnings"])
 
 
 def test_one_deadline_bounds_every_delete_and_back_off(server, run_module, fast_clock):
