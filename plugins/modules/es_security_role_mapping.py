@@ -14,7 +14,7 @@ description:
     C(opensearch-security) plugin, and Amazon OpenSearch Service domains with fine-grained access control) through its
     REST API, C(_plugins/_security/api/rolesmapping/<role>).
   - B(Additive by default.) The entries given are added to those the mapping has (the existing ones and their order are
-    kept, new ones are appended), and O(state=absent) with entries removes only those entries: entries this task does not
+    kept, new ones are appended), and O(state=absent) with entries removes only those entries; entries this task does not
     name are never dropped, so several tasks (or people) can each map their own identities to the same role.
     O(exclusive=true) makes each list that is given exactly its value instead.
   - The C(and_backend_roles) and C(description) of an existing mapping are always kept.
@@ -73,7 +73,7 @@ options:
     default: present
   exclusive:
     description:
-      - With O(state=present), each of O(users), O(backend_roles), O(hosts) that is given becomes exactly its value:
+      - With O(state=present), each of O(users), O(backend_roles), O(hosts) that is given becomes exactly its value;
         entries not listed are removed (lists not given are still left alone; V([]) empties a list).
       - Ignored with O(state=absent).
     type: bool
