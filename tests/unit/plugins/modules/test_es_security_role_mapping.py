@@ -12,8 +12,9 @@ CREATED = (201, {"status": "CREATED", "message": "'manage_snapshots' created."})
 EMPTY = {"users": [], "backend_roles": [], "hosts": [], "and_backend_roles": []}
 
 
-def found(**mapping):
-    entry = dict(EMPTY, **dict({"reserved": False, "hidden": False}, **mapping))
+def found(mapping=None, **lists):
+    entry = dict(EMPTY, reserved=False, hidden=False)
+    entry.update(mapping or {}, **lists)
     return (200, {"manage_snapshots": entry})
 
 
@@ -40,7 +41,7 @@ def test_a_missing_mapping_is_created_and_read_back(server, run_module):
 def test_entries_are_added_after_the_existing_ones_which_are_kept(server, run_module):
     before = {"users": ["alice"], "backend_roles": ["admin"], "hosts": ["h1"], "and_backend_roles": ["x"]}
     after = dict(before, users=["alice", "bob"], backend_roles=["admin", ARN])
-    server.on("GET", PATH, found(**before, description="ops"), found(**after, description="ops"))
+    server.on("GET", PATH, found(dict(before, description="ops")), found(dict(after, description="ops")))
     server.on("PUT", PATH, UPDATED)
     failed, result = run_module(main, args(users=["bob", "alice"], backend_roles=[ARN]), diff=True)
     assert not failed and result["changed"], result
@@ -124,7 +125,7 @@ def test_a_conflict_409_is_read_again_and_retried(server, run_module):
     server.on("PUT", PATH, conflict, UPDATED)
     failed, result = run_module(main, args(users=["bob"]))
     assert not failed and result["changed"], result
-    assert [body for _, body in writes(server)] == [
+    assert [write[1] for write in writes(server)] == [
         dict(EMPTY, users=["alice", "bob"]),
         dict(EMPTY, users=["alice", "dave", "bob"]),
     ]
@@ -188,7 +189,7 @@ def test_a_user_without_security_admin_rights(server, run_module):
 
 def test_an_answer_that_is_not_a_mapping_fails_cleanly(server, run_module):
     server.on("GET", PATH, (200, {"manage_snapshots": {"users": "alice"}}), (200, {"other": {}}))
-    for _ in range(2):
+    for _attempt in range(2):
         failed, result = run_module(main, args(users=["bob"]))
         assert failed and "is not a role mapping" in result["msg"], result
     assert writes(server) == []
