@@ -204,29 +204,45 @@ def ensure(module, client):
     wanted = {key: params[key] for key in ENTRY_KEYS}
     validate_entries(wanted)
     exclusive = params["exclusive"] and params["state"] == "present"
-    resource = RoleMapping(client, params["role"])
-    before = None
-    writes = 0
+    before, after, writes = converge(
+        RoleMapping(client, params["role"]),
+        lambda current: desired_mapping(current, wanted, params["state"], exclusive),
+        module.check_mode,
+    )
+    added, removed = changes(before, after)
+    result = {"changed": before != after, "mapping": after, "added": added, "removed": removed, "writes": writes}
+    if module._diff:
+        result["diff"] = {"before": before or {}, "after": after or {}}
+    return result
+
+
+def converge(resource, decide, check_mode):
+    """(before, after, writes): read the mapping, decide (current -> desired), write, and read again
+    until what is read needs no change; the read-back verifies each write, and a mapping another client
+    changed meanwhile is decided on again (merged with what it holds) and written again, WRITES times
+    at most. A write answered with 409 (a concurrent write of the security configuration won) too."""
+    before, writes = None, 0
     while True:
         entry = resource.get()
         current = None if entry is None else mapping_of(entry)
         if writes == 0:
             before = current
-        desired = desired_mapping(current, wanted, params["state"], exclusive)
-        if desired == current or module.check_mode:
-            after = desired
-            break
+        desired = decide(current)
+        if desired == current:
+            return before, current, writes
         flag = immutable_flag(entry)
         if flag:
             raise SearchError(
-                f"The mapping of role {params['role']!r} is {flag}: it is one of the security plugin's own and this "
+                f"The mapping of role {resource.role!r} is {flag}: it is one of the security plugin's own and this "
                 "module does not change it",
                 "Map the identities to another role, or change the plugin's configuration files (roles_mapping.yml)",
             )
+        if check_mode:
+            return before, desired, writes
         if writes == WRITES:
             added, removed = changes(current, desired)
             raise SearchError(
-                f"The mapping of role {params['role']!r} was changed by another client after each of {WRITES} "
+                f"The mapping of role {resource.role!r} was changed by another client after each of {WRITES} "
                 f"writes; it still needs: added {_entries(added)}, removed {_entries(removed)}",
                 "Find the other writer (another automation, Dashboards, a person) and run the task again",
             )
@@ -237,14 +253,8 @@ def ensure(module, client):
             else:
                 resource.put(desired)
         except HTTPError as err:
-            # 409: a concurrent write of the security configuration won; read, merge and write again
             if err.status != 409:
                 raise
-    added, removed = changes(before, after)
-    result = {"changed": before != after, "mapping": after, "added": added, "removed": removed, "writes": writes}
-    if module._diff:
-        result["diff"] = {"before": before or {}, "after": after or {}}
-    return result
 
 
 def _entries(by_key):

@@ -1,6 +1,8 @@
 """es_security_role_mapping main() against a fake transport: the read, write, verify cycle, and the
 security plugin's answers (texts measured on OpenSearch security 3.4.0.0, docs/research/issue-15-secured-node.md)."""
 
+import pytest
+
 from ansible_collections.searchops.snapshots.plugins.modules.es_security_role_mapping import main
 
 URL = "https://localhost:9202"
@@ -141,9 +143,10 @@ def test_a_mapping_that_keeps_losing_the_entries_fails_after_three_writes(server
     assert "added users ['bob']" in result["msg"] and "Find the other writer" in result["msg"]
 
 
-def test_a_reserved_mapping_is_refused_before_any_write(server, run_module):
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_a_reserved_mapping_is_refused_before_any_write(server, run_module, check_mode):
     server.on("GET", PATH, found(users=["alice"], reserved=True))
-    failed, result = run_module(main, args(users=["bob"]))
+    failed, result = run_module(main, args(users=["bob"]), check_mode=check_mode)
     assert failed and "is reserved" in result["msg"], result
     assert writes(server) == []
 
