@@ -121,6 +121,11 @@ _NO_PERMISSION = re.compile(r"no permissions for \[(?P<action>[^\]]*)\]")
 _SCOPE_REGION = re.compile(r"Credential should be scoped to a valid region, not '(?P<got>[^']*)'", re.IGNORECASE)
 _SCOPE_SERVICE = re.compile(r"Credential should be scoped to correct service: '(?P<service>[^']*)'")
 _NOT_ALLOWED = re.compile(r"Your request: '(?P<path>[^']*)'(?: payload)? is not allowed")
+# the security plugin's REST API (_plugins/_security/api): its own texts (OpenSearch security 3.4.0.0, measured
+# and EndpointValidator.java), and the engines' answer to a path no plugin serves
+_NO_ROUTE = re.compile(r"(?:no handler found|Incorrect HTTP method) for uri \[/?_plugins/_security", re.IGNORECASE)
+_UNKNOWN_ROLE = re.compile(r"^role '(?P<role>.*)' not found\.$")
+_IMMUTABLE = re.compile(r"^Resource '(?P<name>.*)' is (?P<what>reserved|static|not available)\.$")
 
 
 def _aws_front_end(body):
@@ -138,11 +143,45 @@ def _caused_by(body):
     return " ".join(reasons)
 
 
+def _security_api(reason):
+    """The fix for a refusal of the security plugin's REST API, or None."""
+    if reason.startswith("No permission to access REST API"):
+        return (
+            "The security plugin's REST API is open only to security admins: connect as a user with security admin "
+            "rights (on Amazon OpenSearch Service the master user, or an identity mapped to the security_manager role; "
+            "on a self-managed cluster a user mapped to a role listed in plugins.security.restapi.roles_enabled, such "
+            "as all_access, or with the admin certificate as client_cert and client_key)"
+        )
+    if _NO_ROUTE.search(reason):
+        return (
+            "The cluster does not serve the security plugin's REST API (_plugins/_security/api): the opensearch-security "
+            "plugin is not installed or is disabled (on Amazon OpenSearch Service: fine-grained access control is off; "
+            "Elasticsearch's own security has other APIs). Role mappings exist only where the plugin runs"
+        )
+    match = _UNKNOWN_ROLE.match(reason)
+    if match:
+        return (
+            f"The security plugin has no role {match['role']!r}, and a mapping needs its role: create the role first "
+            "(PUT _plugins/_security/api/roles/<role>, or roles.yml), or fix the role name"
+        )
+    match = _IMMUTABLE.match(reason)
+    if match:
+        what = "hidden" if match["what"] == "not available" else match["what"]
+        return (
+            f"{match['name']!r} is {what} (or does not exist, for a hidden one): only the super admin (the admin "
+            "certificate of plugins.security.authcz.admin_dn) may change it, in the plugin's configuration files"
+        )
+    return None
+
+
 def explain(status, reason, auth_type=None, body=None, username=None):
     """The fix for a known failure, or None. Pure: unit tests drive it with server texts (the real
     AWS texts and their sources: docs/design.md, "AWS's answers and their sources"). username: the
     basic-auth user, named in the fix (the password never is)."""
     reason = reason or ""
+    fix = _security_api(reason)
+    if fix:
+        return fix
     if "settings.role_arn is needed for snapshot registration" in reason:
         return (
             "Amazon OpenSearch Service registers S3 repositories only with settings.role_arn: set it to the ARN of the "

@@ -284,3 +284,37 @@ def test_other_failures_to_load_repository_data_are_not_blamed_on_the_engine():
         }
     }
     assert explain(500, parse_error(body)[1], None, body) is None
+
+
+# The security plugin's REST API (OpenSearch security 3.4.0.0: measured, docs/research/issue-15-secured-node.md
+# section 5 and 7; the reserved/static/hidden texts from its EndpointValidator.java), through parse_error as the
+# client reads them
+SECURITY_API_ANSWERS = [
+    (
+        403,
+        {
+            "status": "FORBIDDEN",
+            "message": "No permission to access REST API: User nosnap with Security roles [searchops_no_snapshots] does "
+            "not have any role privileged for admin access. No client TLS certificate found in request",
+        },
+        "connect as a user with security admin rights",
+    ),
+    (
+        400,
+        {"error": "no handler found for uri [/_plugins/_security/api/rolesmapping/x] and method [GET]", "status": 400},
+        "does not serve the security plugin's REST API",
+    ),
+    (404, {"status": "NOT_FOUND", "message": "role 'no_such_role' not found."}, "create the role first"),
+    (403, {"status": "FORBIDDEN", "message": "Resource 'all_access' is reserved."}, "'all_access' is reserved"),
+    (403, {"status": "FORBIDDEN", "message": "Resource 'x' is static."}, "'x' is static"),
+    (404, {"status": "NOT_FOUND", "message": "Resource 'x' is not available."}, "'x' is hidden"),
+]
+
+
+@pytest.mark.parametrize("status, body, fix", SECURITY_API_ANSWERS)
+def test_security_api_refusals_say_what_to_fix(status, body, fix):
+    assert fix in explain(status, parse_error(body)[1], "basic", body)
+
+
+def test_a_missing_mapping_is_not_explained_as_a_missing_role():
+    assert explain(404, "rolesmapping 'nope' not found.", "basic") is None

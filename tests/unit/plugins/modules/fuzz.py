@@ -12,6 +12,7 @@ from ansible_collections.searchops.snapshots.plugins.module_utils._module import
 from ansible_collections.searchops.snapshots.plugins.modules import (
     es_request,
     es_restore,
+    es_security_role_mapping,
     es_snapshot,
     es_snapshot_info,
     es_snapshot_prune,
@@ -27,6 +28,7 @@ MODULES = {
     "es_snapshot": (es_snapshot, {"repository": "nightly", "snapshot": "snap-1", "wait_timeout": 30}),
     "es_snapshot_prune": (es_snapshot_prune, {"repository": "nightly", "max_count": 1, "wait_timeout": 30}),
     "es_restore": (es_restore, {"repository": "nightly", "snapshot": "latest", "wait_timeout": 30}),
+    "es_security_role_mapping": (es_security_role_mapping, {"role": "manage_snapshots", "users": ["bob"]}),
 }
 
 

@@ -158,6 +158,12 @@ def plausible(request):
                 )
             }
         )
+    if path[:4] == ["_plugins", "_security", "api", "rolesmapping"] and len(path) == 5:
+        entry = st.dictionaries(
+            st.sampled_from(["users", "backend_roles", "hosts", "and_backend_roles", "reserved", "hidden"]),
+            st.lists(ODD_STRINGS, max_size=3) | JSON,
+        )
+        return st.fixed_dictionaries({path[4]: entry}) | st.fixed_dictionaries({"status": JSON, "message": JSON})
     if path[0] == "_snapshot" and len(path) >= 3:
         named = SNAPSHOT.map(lambda snap: dict(snap, snapshot=path[2]))
         return st.fixed_dictionaries({"snapshots": st.lists(named | SNAPSHOT, max_size=3)})
