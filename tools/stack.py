@@ -24,13 +24,17 @@ on Maven Central have `fs` repositories only (docs/engines.md).
 """
 
 import argparse
+import datetime
 import hashlib
+import ipaddress
 import json
 import os
 import pwd
 import re
+import secrets
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -58,6 +62,18 @@ OTHER_GATEWAY_PORT = int(os.environ.get("SEARCHOPS_OTHER_GATEWAY_PORT", str(GATE
 OPENSEARCH_PORT = int(os.environ.get("SEARCHOPS_OPENSEARCH_PORT", "9200"))
 OPENSEARCH_TRANSPORT_PORT = OPENSEARCH_PORT + 100
 HEAP = os.environ.get("SEARCHOPS_OPENSEARCH_HEAP", "768m")
+# The secured node (issue 15, docs/design.md "The secured node"): OpenSearch with the security
+# plugin, HTTPS with the stack's own CA, internal users, a client-certificate user, and proxy
+# authentication for the FGAC gateway.
+SECURED_PORT = int(os.environ.get("SEARCHOPS_SECURED_PORT", str(OPENSEARCH_PORT + 2)))
+SECURED_URL = f"https://localhost:{SECURED_PORT}"  # the name its certificate carries
+SECURED_HEAP = os.environ.get("SEARCHOPS_SECURED_HEAP", "512m")
+SECURED_DIR = STATE / "secured"
+TLS = SECURED_DIR / "tls"
+# the digest of the security files the secured node's data was made from
+SECURITY_STAMP = SECURED_DIR / "security-config.sha256"
+# the only address whose proxy headers the node trusts: the FGAC gateway binds its connections to it
+PROXY_SOURCE_ADDRESS = "127.0.0.2"
 REGION = "us-east-1"
 DOMAIN = "searchops-local"
 ACCOUNT_ID = "123456789012"  # moto's default account
@@ -114,6 +130,8 @@ class Engine(NamedTuple):
     java_min: int
     java_max: Optional[int]
     repository_s3: bool  # a repository-s3 build can be assembled from Maven Central
+    # the repository-s3 release its jars come from, when Maven Central lacks the engine's own
+    repository_s3_version: Optional[str] = None
 
     @property
     def name(self):
@@ -156,10 +174,10 @@ def engine():
     return known[name]
 
 
-def http_get(url, timeout=5.0):
+def http_get(url, timeout=5.0, context=None):
     """GET url; return (status, body) or (None, reason) when nothing answered."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:
+        with urllib.request.urlopen(url, timeout=timeout, context=context) as resp:
             return resp.status, resp.read().decode()
     except urllib.error.HTTPError as err:
         return err.code, err.read().decode()
@@ -167,11 +185,12 @@ def http_get(url, timeout=5.0):
         return None, str(getattr(err, "reason", err))
 
 
-def http_send(method, url, body=None, timeout=60.0):
+def http_send(method, url, body=None, timeout=60.0, context=None):
     """Send method to url with an optional JSON body; raises urllib's errors."""
     data = None if body is None else json.dumps(body).encode()
     headers = {} if body is None else {"Content-Type": "application/json"}
-    with urllib.request.urlopen(urllib.request.Request(url, data, headers, method=method), timeout=timeout):
+    request = urllib.request.Request(url, data, headers, method=method)
+    with urllib.request.urlopen(request, timeout=timeout, context=context):
         pass
 
 
@@ -200,6 +219,8 @@ def fetch(eng):
         str(POM),
         f"-Dmaven.repo.local={CACHE / 'm2'}",
         "dependency:copy-dependencies",
+        f"-Dopensearch.version={version}",
+        f"-Drepository-s3.version={eng.repository_s3_version or version}",
         f"-DoutputDirectory={dest}",
         "-DincludeScope=runtime",
     ]
@@ -211,11 +232,14 @@ def fetch(eng):
 
 
 def download_zip(eng):
-    """The engine's integ-test-zip from Maven Central, checked against its published SHA-1."""
-    dest = CACHE / "dl" / "engines" / f"{eng.name}.zip"
+    """The engine's integ-test-zip from Maven Central."""
+    return download(eng.zip_url(), CACHE / "dl" / "engines" / f"{eng.name}.zip")
+
+
+def download(url, dest):
+    """url (a Maven Central file) into dest, checked against its published SHA-1; once."""
     if dest.exists():
         return dest
-    url = eng.zip_url()
     log(f"fetching {url} into {dest.parent}")
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_suffix(".tmp")
@@ -449,25 +473,34 @@ def aws_up():
     return moto, gateway, fresh
 
 
-def forget_s3_repositories(url):
+def forget_s3_repositories(url, context=None):
     """moto keeps its state in memory: after it (re)starts, the buckets the node's S3 repositories
     point at are gone. Unregister those repositories (the snapshot data is gone with the buckets),
     so that setup registers them afresh instead of finding a repository with nothing behind it."""
-    status, body = http_get(f"{url}/_snapshot")
+    status, body = http_get(f"{url}/_snapshot", context=context)
     stale = [name for name, repo in json.loads(body).items() if repo.get("type") == "s3"] if status == 200 else []
     for name in stale:
-        http_send("DELETE", f"{url}/_snapshot/{name}")
+        http_send("DELETE", f"{url}/_snapshot/{name}", context=context)
     if stale:
         log(f"moto started empty: unregistered the node's S3 repositories {', '.join(stale)}")
 
 
-def node_home(eng):
-    return STATE / eng.name
+def node_home(eng, secured=False):
+    return (SECURED_DIR if secured else STATE) / eng.name
 
 
-def node_data(eng):
+def node_data(eng, secured=False):
     """Each engine keeps its own data: an engine cannot read another's (or a newer version's)."""
-    return STATE / "data" / eng.name
+    return SECURED_DIR / "data" if secured else STATE / "data" / eng.name
+
+
+def node_logs(secured=False):
+    return LOGS / node_name(secured)
+
+
+def node_name(secured=False):
+    """The node's process name (pid file, logs)."""
+    return "secured" if secured else "opensearch"
 
 
 def node_env(eng, home):
@@ -481,17 +514,18 @@ def node_env(eng, home):
     return env
 
 
-def node_install(eng):
-    """Unpack the node, install the assembled plugin (repository-s3), create the keystore (once)."""
-    home = node_home(eng)
+def node_install(eng, secured=False):
+    """Unpack the node, install the assembled plugin (repository-s3) and, on the secured node, the
+    security plugin; create the keystore (once)."""
+    home = node_home(eng, secured)
     if (home / ".installed").exists():
         return home
     dl = fetch(eng)
     shutil.rmtree(home, ignore_errors=True)
-    STATE.mkdir(parents=True, exist_ok=True)
+    home.parent.mkdir(parents=True, exist_ok=True)
     log(f"installing {eng.name} into {home}")
     with zipfile.ZipFile(dl / f"{eng.name}.zip" if dl.is_dir() else dl) as zf:
-        zf.extractall(STATE)
+        zf.extractall(home.parent)
     for script in list((home / "bin").iterdir()) + [home / "agent"]:
         if script.is_file():
             script.chmod(0o755)
@@ -501,6 +535,9 @@ def node_install(eng):
         plugin = assemble_plugin(dl, home / "lib", eng.version)
         run([str(home / "bin" / "opensearch-plugin"), "install", "--batch", plugin.as_uri()], env)
         run([str(home / "bin" / "opensearch-keystore"), "create"], env)
+    if secured:
+        for plugin in security_plugins(eng, home, env):
+            run([str(home / "bin" / "opensearch-plugin"), "install", "--batch", plugin.as_uri()], env)
     (home / ".installed").touch()
     return home
 
@@ -516,17 +553,18 @@ def keystore_ensure(home, env):
                 run([keystore, "add", "--stdin", "--force", f"s3.client.{client}.{key}"], env, value)
 
 
-def node_settings(eng):
+def node_settings(eng, secured=False):
     """The node's opensearch.yml or elasticsearch.yml."""
+    port = SECURED_PORT if secured else OPENSEARCH_PORT
     config = {
-        "cluster.name": "searchops-local",
+        "cluster.name": "searchops-secured" if secured else "searchops-local",
         "node.name": "node-1",
         "network.host": HOST,
-        "http.port": OPENSEARCH_PORT,
-        "transport.port": OPENSEARCH_TRANSPORT_PORT,
+        "http.port": port,
+        "transport.port": port + 100,
         "discovery.type": "single-node",
-        "path.data": str(node_data(eng)),
-        "path.logs": str(LOGS / "opensearch"),
+        "path.data": str(node_data(eng, secured)),
+        "path.logs": str(node_logs(secured)),
         "path.repo": [str(STATE / "fs-repo")],
         # The tests fill and empty the disk quickly; watermarks would make shards unassigned.
         "cluster.routing.allocation.disk.threshold_enabled": False,
@@ -537,6 +575,8 @@ def node_settings(eng):
         config["xpack.security.enabled"] = False
     if eng.repository_s3:
         config.update(s3_client_settings())
+    if secured:
+        config.update(security_settings())
     return "# Written by tools/stack.py\n" + "".join(f"{k}: {json.dumps(v)}\n" for k, v in config.items())
 
 
@@ -558,11 +598,14 @@ def s3_client_settings():
     return settings
 
 
-def node_configure(eng, home):
+def node_configure(eng, home, secured=False):
     """Write the node's settings; done at every start so that changed ports or folders apply."""
     (STATE / "fs-repo").mkdir(exist_ok=True)
-    (home / "config" / eng.settings_file).write_text(node_settings(eng))
-    (home / "config" / "jvm.options.d" / "heap.options").write_text(f"-Xms{HEAP}\n-Xmx{HEAP}\n")
+    (home / "config" / eng.settings_file).write_text(node_settings(eng, secured))
+    heap = SECURED_HEAP if secured else HEAP
+    (home / "config" / "jvm.options.d" / "heap.options").write_text(f"-Xms{heap}\n-Xmx{heap}\n")
+    if secured:
+        security_configure(eng, home)
 
 
 def run(cmd, env, stdin=None):
@@ -571,35 +614,44 @@ def run(cmd, env, stdin=None):
         raise StackError(f"{' '.join(cmd)} failed:\n{result.stdout}\n{result.stderr}")
 
 
-def node_up(eng):
+def node_up(eng, secured=False):
     """Start the engine's node unless it runs already; another engine's node is stopped first."""
-    url = f"http://{HOST}:{OPENSEARCH_PORT}"
-    settings = node_home(eng) / "config" / eng.settings_file
-    started = PIDS / "opensearch.engine"
-    if running_pid("opensearch") is not None:
+    name = node_name(secured)
+    url = SECURED_URL if secured else f"http://{HOST}:{OPENSEARCH_PORT}"
+    context = tls_context(admin=True) if secured else None
+    settings = node_home(eng, secured) / "config" / eng.settings_file
+    started = PIDS / f"{name}.engine"
+    if running_pid(name) is not None:
         if not started.exists() or started.read_text() != eng.name:
             log(f"another engine's node runs: stopping it to start {eng.name}")
-            stop("opensearch")
-        elif not settings.exists() or settings.read_text() != node_settings(eng):
-            log("the node's settings changed since it started: restarting it")
-            stop("opensearch")
-    if running_pid("opensearch") is None:
-        if http_get(url)[0] is not None:
-            raise StackError(f"port {OPENSEARCH_PORT} is taken by a process this script did not start")
-        home = node_install(eng)
-        node_configure(eng, home)
+            stop(name)
+        elif (
+            not settings.exists()
+            or settings.read_text() != node_settings(eng, secured)
+            or (secured and (not SECURITY_STAMP.exists() or SECURITY_STAMP.read_text() != security_digest()))
+        ):
+            log(f"the {name} node's settings changed since it started: restarting it")
+            stop(name)
+    if running_pid(name) is None:
+        if http_get(url, context=context)[0] is not None:
+            raise StackError(f"{url} is taken by a process this script did not start")
+        if secured:
+            tls_files()
+            context = tls_context(admin=True)
+        home = node_install(eng, secured)
+        node_configure(eng, home, secured)
         env = node_env(eng, home)
         if eng.repository_s3:
             keystore_ensure(home, env)
         user = service_user()
         if user:
-            give_to(user, home, node_data(eng), LOGS / "opensearch", STATE / "fs-repo")
+            give_to(user, home, node_data(eng, secured), node_logs(secured), STATE / "fs-repo")
         log(
             f"starting {eng.name} on {url} (Java from {env['OPENSEARCH_JAVA_HOME']})"
             + (f" as user {user}" if user else "")
         )
         spawned = time.monotonic()
-        spawn("opensearch", [str(home / "bin" / eng.distribution)], env=env, cwd=home, user=user)
+        spawn(name, [str(home / "bin" / eng.distribution)], env=env, cwd=home, user=user)
         started.write_text(eng.name)
     else:
         spawned = None
@@ -607,14 +659,301 @@ def node_up(eng):
     def healthy():
         # 200 once a cluster-manager is elected, whatever the health colour: user indices
         # (a test's red index, say) must not make the node look down
-        return http_get(f"{url}/_cluster/health", timeout=5)[0] == 200
+        return http_get(f"{url}/_cluster/health", timeout=5, context=context)[0] == 200
 
-    wait_ready("opensearch", healthy, START_TIMEOUT)
+    wait_ready(name, healthy, START_TIMEOUT)
     if spawned is not None:
         # each engine's start time, for the engine matrix's report (tools/engines.py)
-        (PIDS / "opensearch.start-seconds").write_text(f"{time.monotonic() - spawned:.1f}")
+        (PIDS / f"{name}.start-seconds").write_text(f"{time.monotonic() - spawned:.1f}")
         log(f"{eng.name} answered {time.monotonic() - spawned:.1f}s after its start")
     return url
+
+
+# ---------------------------------------------------------------- the secured node
+
+
+def secured_engine():
+    """OpenSearch 3.4.0: the newest version whose security plugin Maven Central publishes as a zip
+    (none for 3.6.0; docs/research/issue-15-secured-node.md)."""
+    return Engine("opensearch", "3.4.0", 21, None, True, REPOSITORY_S3_FOR_SECURED)
+
+
+SECURITY_PLUGIN_VERSION = "3.4.0.0"
+# Maven Central has no repository-s3 3.4.0 (3.3.2 and 3.5.0 are there): the 3.3 line's jars run on 3.4.0
+# (measured: registration, snapshots and restores to moto; docs/design.md "The secured node")
+REPOSITORY_S3_FOR_SECURED = "3.3.2"
+COMMONS_COLLECTIONS = "org/apache/commons/commons-collections4/4.4/commons-collections4-4.4.jar"
+# name: (distinguished name, the certificate is a server's too)
+CERTIFICATES = {
+    "node": ("CN=node-1,O=searchops", True),
+    "admin": ("CN=admin,O=searchops", False),  # plugins.security.authcz.admin_dn: the stack's own super admin
+    "certuser": ("CN=certuser,O=searchops", False),  # a user who logs in with a client certificate
+}
+# internal users (passwords generated at every start of the node) and what they may do
+USERS = {"admin": "all_access", "nosnap": "searchops_no_snapshots", "snapshots": "manage_snapshots"}
+
+
+def security_plugins(eng, home, env):
+    """The zips to install, in order: a stand-in for the distribution module `rule-framework` the
+    security plugin extends (the integ-test-zip leaves it out and Maven Central does not publish it),
+    then the security plugin itself."""
+    dl = CACHE / "dl" / "security"
+    plugin = download(
+        f"{MAVEN_CENTRAL}/org/opensearch/plugin/opensearch-security/{SECURITY_PLUGIN_VERSION}/"
+        f"opensearch-security-{SECURITY_PLUGIN_VERSION}.zip",
+        dl / f"opensearch-security-{SECURITY_PLUGIN_VERSION}.zip",
+    )
+    collections = download(f"{MAVEN_CENTRAL}/{COMMONS_COLLECTIONS}", dl / Path(COMMONS_COLLECTIONS).name)
+    return [rule_framework_stand_in(eng, home, env, collections), plugin]
+
+
+def rule_framework_stand_in(eng, home, env, collections):
+    """Build the stand-in plugin: our empty ExtensiblePlugin class (tools/stack/rule-framework) and
+    commons-collections4, which the real module brings and the security plugin's privilege checks use."""
+    here = ROOT / "tools" / "stack" / "rule-framework"
+    build = home.parent / "rule-framework-build"
+    shutil.rmtree(build, ignore_errors=True)
+    (build / "classes").mkdir(parents=True)
+    javac = Path(env["OPENSEARCH_JAVA_HOME"]) / "bin" / "javac"
+    release = str(eng.java_min)
+    run(
+        [
+            str(javac),
+            "--release",
+            release,
+            "-cp",
+            f"{home / 'lib'}/*",
+            "-d",
+            str(build / "classes"),
+            *map(str, here.glob("*.java")),
+        ],
+        env,
+    )
+    descriptor = (here / "plugin-descriptor.properties").read_text()
+    descriptor = descriptor.replace("@VERSION@", eng.version).replace("@JAVA@", release)
+    zip_path = build / "rule-framework.zip"
+    with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("plugin-descriptor.properties", descriptor)
+        zf.write(collections, collections.name)
+        jar = build / "rule-framework-stand-in.jar"
+        with zipfile.ZipFile(jar, "w") as jf:
+            for cls in (build / "classes").rglob("*.class"):
+                jf.write(cls, cls.relative_to(build / "classes").as_posix())
+        zf.write(jar, jar.name)
+    return zip_path
+
+
+def tls_files():
+    """The stack's CA and the certificates it signs (CERTIFICATES), made once and again when one
+    expires within a day: <name>.pem and <name>-key.pem under .stack/secured/tls."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    now = datetime.datetime.now(datetime.timezone.utc)
+    names = ["ca", *CERTIFICATES]
+    if all((TLS / f"{n}.pem").exists() for n in names):
+        certs = [x509.load_pem_x509_certificate((TLS / f"{n}.pem").read_bytes()) for n in names]
+        if all(c.not_valid_after_utc > now + datetime.timedelta(days=1) for c in certs):
+            return
+    log(f"making the secured node's CA and certificates in {TLS}")
+    shutil.rmtree(TLS, ignore_errors=True)
+    TLS.mkdir(parents=True)
+
+    def write(name, key, cert):
+        (TLS / f"{name}.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        with open(os.open(TLS / f"{name}-key.pem", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+            out.write(pem)
+
+    def builder(subject, issuer, key):
+        return (
+            x509.CertificateBuilder()
+            .subject_name(subject)
+            .issuer_name(issuer)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=90))
+        )
+
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca_name = x509.Name.from_rfc4514_string("CN=searchops local CA,O=searchops")
+    ca = (
+        builder(ca_name, ca_name, ca_key)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+        )  # keyCertSign, cRLSign
+        .sign(ca_key, hashes.SHA256())
+    )
+    write("ca", ca_key, ca)
+    for name, (dn, server) in CERTIFICATES.items():
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        usages = [ExtendedKeyUsageOID.CLIENT_AUTH] + ([ExtendedKeyUsageOID.SERVER_AUTH] if server else [])
+        cert = (
+            builder(x509.Name.from_rfc4514_string(dn), ca_name, key)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(True, False, True, False, False, False, False, False, False), critical=True
+            )  # digitalSignature, keyEncipherment
+            .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
+        )
+        if server:
+            cert = cert.add_extension(
+                x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(HOST))]),
+                critical=False,
+            )
+        write(name, key, cert.sign(ca_key, hashes.SHA256()))
+
+
+def tls_context(admin=False):
+    """An SSL context that trusts the stack's CA, presenting the admin certificate when asked."""
+    context = ssl.create_default_context(cafile=str(TLS / "ca.pem")) if (TLS / "ca.pem").exists() else None
+    if context is not None and admin:
+        context.load_cert_chain(TLS / "admin.pem", TLS / "admin-key.pem")
+    return context
+
+
+def security_settings():
+    """opensearch.yml's security part: TLS on both layers with the stack's certificates (PEM paths
+    relative to the config folder), the admin certificate, optional client certificates."""
+    settings = {}
+    for layer in ("transport", "http"):
+        settings.update(
+            {
+                f"plugins.security.ssl.{layer}.pemcert_filepath": "node.pem",
+                f"plugins.security.ssl.{layer}.pemkey_filepath": "node-key.pem",
+                f"plugins.security.ssl.{layer}.pemtrustedcas_filepath": "ca.pem",
+            }
+        )
+    return {
+        **settings,
+        "plugins.security.ssl.transport.enforce_hostname_verification": False,
+        "plugins.security.ssl.http.enabled": True,
+        "plugins.security.ssl.http.clientauth_mode": "OPTIONAL",
+        "plugins.security.authcz.admin_dn": [CERTIFICATES["admin"][0]],
+        "plugins.security.nodes_dn": [CERTIFICATES["node"][0]],
+        # builds the security index from config/opensearch-security/*.yml on the first start
+        "plugins.security.allow_default_init_securityindex": True,
+        "plugins.security.restapi.roles_enabled": ["all_access"],
+    }
+
+
+def security_config():
+    """The security plugin's configuration files (YAML, written as JSON): who may log in and how,
+    and the roles of the stack's users. Passwords are not here: they are set at every start."""
+    auth = {
+        # the FGAC gateway's: the IAM identity it verified, from headers only PROXY_SOURCE_ADDRESS may send
+        "proxy_auth_domain": {
+            "http_enabled": True,
+            "transport_enabled": False,
+            "order": 0,
+            "http_authenticator": {
+                "type": "proxy",
+                "challenge": False,
+                "config": {"user_header": "x-proxy-user", "roles_header": "x-proxy-roles"},
+            },
+            "authentication_backend": {"type": "noop"},
+        },
+        "clientcert_auth_domain": {
+            "http_enabled": True,
+            "transport_enabled": False,
+            "order": 1,
+            "http_authenticator": {"type": "clientcert", "challenge": False, "config": {"username_attribute": "cn"}},
+            "authentication_backend": {"type": "noop"},
+        },
+        "basic_internal_auth_domain": {
+            "http_enabled": True,
+            "transport_enabled": True,
+            "order": 2,
+            "http_authenticator": {"type": "basic", "challenge": True},
+            "authentication_backend": {"type": "intern"},
+        },
+    }
+    xff = {"enabled": True, "internalProxies": re.escape(PROXY_SOURCE_ADDRESS), "remoteIpHeader": "x-forwarded-for"}
+    return {
+        "config.yml": {
+            "_meta": {"type": "config", "config_version": 2},
+            "config": {"dynamic": {"http": {"anonymous_auth_enabled": False, "xff": xff}, "authc": auth}},
+        },
+        "internal_users.yml": {"_meta": {"type": "internalusers", "config_version": 2}},
+        "roles.yml": {
+            "_meta": {"type": "roles", "config_version": 2},
+            "searchops_no_snapshots": {
+                "cluster_permissions": ["cluster_monitor"],
+                "index_permissions": [{"index_patterns": ["*"], "allowed_actions": ["read", "indices_monitor"]}],
+            },
+        },
+        "roles_mapping.yml": {
+            "_meta": {"type": "rolesmapping", "config_version": 2},
+            **{role: {"users": [user for user, r in USERS.items() if r == role]} for role in set(USERS.values())},
+            "all_access": {"users": ["admin", "certuser"]},
+        },
+        "audit.yml": {"_meta": {"type": "audit", "config_version": 2}, "config": {"enabled": False}},
+    }
+
+
+def security_configure(eng, home):
+    """The certificates and the security files into the node's config folder. The plugin reads the
+    files only while its index does not exist: when they changed since the data was made, the
+    secured node's data (test data only) is removed so that the next start builds it from them."""
+    conf = home / "config"
+    for name in ("ca", "node"):
+        shutil.copyfile(TLS / f"{name}.pem", conf / f"{name}.pem")
+    shutil.copyfile(TLS / "node-key.pem", conf / "node-key.pem")
+    folder = conf / "opensearch-security"
+    files = security_config()
+    for name, content in files.items():
+        (folder / name).write_text(json.dumps(content, indent=2) + "\n")
+    if not SECURITY_STAMP.exists() or SECURITY_STAMP.read_text() != security_digest():
+        shutil.rmtree(node_data(eng, secured=True), ignore_errors=True)
+        SECURITY_STAMP.write_text(security_digest())
+
+
+def security_digest():
+    return hashlib.sha256(json.dumps(security_config(), sort_keys=True).encode()).hexdigest()
+
+
+def secured_users(fresh):
+    """The internal users' passwords: new ones at every start of the node (set through the security
+    REST API with the admin certificate), kept in .stack/secured/users.json (mode 0600)."""
+    path = SECURED_DIR / "users.json"
+    if not fresh and path.exists():
+        return json.loads(path.read_text())
+    context = tls_context(admin=True)
+    api = f"{SECURED_URL}/_plugins/_security/api"
+    wait_ready("secured", lambda: http_get(f"{api}/internalusers", context=context)[0] == 200, START_TIMEOUT)
+    passwords = {user: secrets.token_urlsafe(18) for user in USERS}
+    for user, password in passwords.items():
+        http_send("PUT", f"{api}/internalusers/{user}", {"password": password}, context=context)
+    path.unlink(missing_ok=True)
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+        json.dump(passwords, out)
+    return passwords
+
+
+def secured_up():
+    """The secured node, its users, and what tests and playbooks need to reach it."""
+    eng = secured_engine()
+    before = running_pid("secured")
+    url = node_up(eng, secured=True)
+    passwords = secured_users(fresh=running_pid("secured") != before)
+    return {
+        "url": url,
+        "version": eng.version,
+        "security_plugin": SECURITY_PLUGIN_VERSION,
+        "ca_path": str(TLS / "ca.pem"),
+        "users": {user: {"username": user, "password": password} for user, password in passwords.items()},
+        "client_cert": {
+            "username": "certuser",
+            "cert": str(TLS / "certuser.pem"),
+            "key": str(TLS / "certuser-key.pem"),
+        },
+    }
 
 
 # ---------------------------------------------------------------- fault proxies
@@ -776,9 +1115,13 @@ def up():
             "domain_arn": f"arn:aws:es:{REGION}:{OTHER_ACCOUNT_ID}:domain/{OTHER_DOMAIN}",
         },
         "operator": str(OPERATOR),
+        # the secured node (TLS, users, the security plugin), next to the plain one whatever its engine
+        "secured": secured_up(),
     }
     if fresh and eng.repository_s3:
         forget_s3_repositories(endpoints["opensearch"])
+    if fresh:
+        forget_s3_repositories(endpoints["secured"]["url"], tls_context(admin=True))
     endpoints["opensearch_version"] = node_version(endpoints["opensearch"])
     endpoints["engine"] = {
         "name": eng.name,
@@ -787,16 +1130,21 @@ def up():
         "repository_types": eng.repository_types,
         "java": find_java(eng),
     }
-    (STATE / "endpoints.json").write_text(json.dumps(endpoints, indent=2) + "\n")
+    # mode 0600: it holds the secured node's passwords
+    path = STATE / "endpoints.json"
+    path.unlink(missing_ok=True)
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+        out.write(json.dumps(endpoints, indent=2) + "\n")
     log(
         f"ready in {time.monotonic() - started:.1f}s: {eng.name} "
         f"at {endpoints['opensearch']}, domain gateway at {gateway}, moto at {moto}, "
-        f"fault proxies at {endpoints['faults']['opensearch']} and {endpoints['faults']['http']}; logs in {LOGS}"
+        f"fault proxies at {endpoints['faults']['opensearch']} and {endpoints['faults']['http']}, "
+        f"secured node at {endpoints['secured']['url']}; logs in {LOGS}"
     )
     return endpoints
 
 
-SERVICES = ("aws", "toxiproxy", "opensearch", "nginx")
+SERVICES = ("aws", "toxiproxy", "opensearch", "nginx", "secured")
 
 
 def restart_node():

@@ -154,18 +154,47 @@ def cleanup(opensearch):
     emptied of snapshots so nothing lingers in the node's cluster state."""
     created = {"indices": [], "repositories": []}
     yield created
+    remove_created(opensearch, created)
+
+
+def remove_created(node, created):
     for repo in created["repositories"]:
-        definition = opensearch.request("GET", f"_snapshot/{repo}", expect=(200, 404)) or {}
+        definition = node.request("GET", f"_snapshot/{repo}", expect=(200, 404)) or {}
         readonly = str(definition.get(repo, {}).get("settings", {}).get("readonly")).lower() == "true"
         # 500: the repository's storage is unreachable (a test registered a missing bucket)
-        listing = {} if readonly else opensearch.request("GET", f"_snapshot/{repo}/_all", expect=(200, 404, 500)) or {}
+        listing = {} if readonly else node.request("GET", f"_snapshot/{repo}/_all", expect=(200, 404, 500)) or {}
         for snap in listing.get("snapshots", []):
-            opensearch.request("DELETE", f"_snapshot/{repo}/{snap['snapshot']}", expect=(200, 404))
-        opensearch.request("DELETE", f"_snapshot/{repo}", expect=(200, 404))
+            node.request("DELETE", f"_snapshot/{repo}/{snap['snapshot']}", expect=(200, 404))
+        node.request("DELETE", f"_snapshot/{repo}", expect=(200, 404))
         if definition.get(repo, {}).get("type") == "fs":
             shutil.rmtree(definition[repo]["settings"]["location"], ignore_errors=True)
     for index in created["indices"]:
-        opensearch.request("DELETE", index, expect=(200, 404))
+        node.request("DELETE", index, expect=(200, 404))
+
+
+@pytest.fixture(scope="session")
+def secured(stack):
+    """The secured node (tools/stack.py): url, ca_path, users ({name: {username, password}}: admin,
+    nosnap without snapshot permissions, snapshots mapped to manage_snapshots), client_cert."""
+    return stack["secured"]
+
+
+@pytest.fixture(scope="session")
+def secured_node(secured):
+    """Plain HTTPS to the secured node as its admin: a reader separate from the modules under test."""
+    node = OpenSearch(secured["url"])
+    node.session.verify = secured["ca_path"]
+    admin = secured["users"]["admin"]
+    node.session.auth = (admin["username"], admin["password"])
+    return node
+
+
+@pytest.fixture
+def secured_cleanup(secured_node):
+    """cleanup's twin on the secured node."""
+    created = {"indices": [], "repositories": []}
+    yield created
+    remove_created(secured_node, created)
 
 
 @pytest.fixture

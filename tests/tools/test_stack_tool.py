@@ -167,3 +167,55 @@ def test_nginx_loses_only_the_chosen_method_and_limits_storms():
     assert f"proxy_read_timeout {stack.FAULTS_HTTP_READ_TIMEOUT}s;" in config
     assert "limit_req zone=storm429; limit_req_status 429;" in config
     assert "proxy_next_upstream off;" in config  # nginx must never resend a request itself
+
+
+def test_secured_node_has_its_own_port_data_and_tls_with_the_stacks_certificates():
+    secured = stack.secured_engine()
+    text = stack.node_settings(secured, secured=True)
+    assert f"http.port: {stack.SECURED_PORT}" in text
+    assert f"transport.port: {stack.SECURED_PORT + 100}" in text
+    assert str(stack.node_data(secured, secured=True)) in text
+    assert "plugins.security.ssl.http.enabled: true" in text
+    assert 'plugins.security.ssl.http.pemcert_filepath: "node.pem"' in text
+    assert "demo" not in text  # not the plugin's demo certificates
+    assert "plugins.security" not in stack.node_settings(secured)  # the plain node stays plain
+    # repository-s3 from the newest release line Maven Central has below the node's
+    assert secured.repository_types == ["fs", "s3"] and secured.repository_s3_version == "3.3.2"
+
+
+def test_secured_node_trusts_proxy_headers_only_from_the_gateways_address():
+    import re
+
+    config = stack.security_config()
+    xff = config["config.yml"]["config"]["dynamic"]["http"]["xff"]
+    assert re.fullmatch(xff["internalProxies"], stack.PROXY_SOURCE_ADDRESS)
+    assert not re.fullmatch(xff["internalProxies"], "127.0.0.1")  # every other local client
+    proxy = config["config.yml"]["config"]["dynamic"]["authc"]["proxy_auth_domain"]["http_authenticator"]
+    assert proxy["config"] == {"user_header": "x-proxy-user", "roles_header": "x-proxy-roles"}
+    # no user (and no demo password) in the files: passwords are set at every start
+    assert list(config["internal_users.yml"]) == ["_meta"]
+    assert set(config["roles_mapping.yml"]["all_access"]["users"]) == {"admin", "certuser"}
+
+
+def test_tls_files_make_a_ca_that_signed_each_certificate(tmp_path, monkeypatch):
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    monkeypatch.setattr(stack, "TLS", tmp_path / "tls")
+    stack.tls_files()
+    ca = x509.load_pem_x509_certificate((tmp_path / "tls" / "ca.pem").read_bytes())
+    for name, (dn, server) in stack.CERTIFICATES.items():
+        cert = x509.load_pem_x509_certificate((tmp_path / "tls" / f"{name}.pem").read_bytes())
+        ca.public_key().verify(
+            cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), cert.signature_hash_algorithm
+        )
+        assert cert.subject.rfc4514_string() == dn
+        usage = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+        assert (x509.oid.ExtendedKeyUsageOID.SERVER_AUTH in usage) is server
+        assert oct((tmp_path / "tls" / f"{name}-key.pem").stat().st_mode & 0o777) == "0o600"
+    node = x509.load_pem_x509_certificate((tmp_path / "tls" / "node.pem").read_bytes())
+    names = node.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert "localhost" in names.get_values_for_type(x509.DNSName)
+    before = (tmp_path / "tls" / "ca.pem").read_bytes()
+    stack.tls_files()  # still valid: kept
+    assert (tmp_path / "tls" / "ca.pem").read_bytes() == before
