@@ -610,7 +610,10 @@ class Gateway(ThreadingHTTPServer):
             )
             if AUTOMATED_BUCKET not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
                 s3.create_bucket(Bucket=AUTOMATED_BUCKET)
-            definition = {"type": "s3", "settings": {"bucket": AUTOMATED_BUCKET}}
+            settings = {"bucket": AUTOMATED_BUCKET}
+            if self.fgac is not None:  # another cluster: a folder of its own in the bucket
+                settings["base_path"] = self.domain_arn.rsplit("/", 1)[1]
+            definition = {"type": "s3", "settings": settings}
             status, _type, payload = self.upstream_request(
                 "PUT", f"/_snapshot/{AUTOMATED}", json.dumps(definition).encode()
             )
