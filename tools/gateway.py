@@ -18,6 +18,7 @@ import http.client
 import json
 import os
 import re
+import ssl
 import sys
 import threading
 import uuid
@@ -87,12 +88,17 @@ def not_authorized(user, action, resource, effect, policy_kind):
 
 
 class Identity:
-    def __init__(self, arn, secret, policies, session_token=None, expires=None):
+    def __init__(self, arn, secret, policies, session_token=None, expires=None, role_arn=None):
         self.arn = arn
         self.secret = secret
         self.policies = policies  # list of policy documents (dicts)
         self.session_token = session_token
         self.expires = expires
+        self.role_arn = role_arn  # the assumed role's ARN (path included) for an assume-role session
+
+
+# An unsigned request (basic auth, or no credentials) as AWS names it in IAM's answers.
+ANONYMOUS = Identity("anonymous", None, [])
 
 
 def moto_identity(access_key_id):
@@ -115,7 +121,9 @@ def moto_identity(access_key_id):
             policies = entity_policies(role)
         except Exception:  # noqa: BLE001 - moto raises its own not-found types; a deleted role grants nothing
             policies = []
-        return Identity(session.arn, key.secret_access_key, policies, session.session_token, session.expiration)
+        return Identity(
+            session.arn, key.secret_access_key, policies, session.session_token, session.expiration, role_arn
+        )
     user = iam.get_user(key.user_name)
     policies = entity_policies(user)
     for group in iam.get_groups_for_user(user.name):
@@ -367,6 +375,52 @@ def authorize_http(identity, method, domain_arn, path):
         raise not_authorized(identity.arn, action, resource, effect, "resource-based")
 
 
+# ---------------------------------------------------------------- fine-grained access control (issue 15, item 3)
+
+
+def signed(headers):
+    """Whether the request carries a SigV4 Authorization header (else it is anonymous to AWS)."""
+    return (headers.get("authorization") or "").strip().split(" ", 1)[0] == ALGORITHM
+
+
+def fgac_user(identity):
+    """(user name, backend roles) the security plugin sees for a signing identity on an Amazon OpenSearch
+    Service domain with fine-grained access control: an IAM user is its user ARN with no backend role; an
+    assume-role session is its role's ARN (path kept, not the STS session ARN), as user and as backend role
+    (public captures: docs/design.md, "The domain gateway in front of fine-grained access control")."""
+    if identity.role_arn:
+        return identity.role_arn, [identity.role_arn]
+    return identity.arn, []
+
+
+def fgac_headers(identity, authorization, client_address):
+    """The only identity headers the FGAC gateway sends to the node (everything the client sent under these
+    names is dropped): a signing identity as the security plugin's proxy-authentication headers, an unsigned
+    request with its own Authorization header (basic auth: the node's internal users decide; none: the
+    node's own 401), and X-Forwarded-For with the client's address in both cases."""
+    forwarded = {"X-Forwarded-For": client_address}
+    if identity is None:
+        if authorization:
+            forwarded["Authorization"] = authorization
+        return forwarded
+    user, roles = fgac_user(identity)
+    forwarded["X-Proxy-User"] = user
+    if roles:
+        forwarded["X-Proxy-Roles"] = ",".join(roles)
+    return forwarded
+
+
+class Fgac:
+    """How the FGAC gateway reaches its node: HTTPS verified against `ca`, from `source_address` (the one
+    address the node trusts as a proxy), the service's own requests with the admin certificate."""
+
+    def __init__(self, ca, source_address, service_cert, service_key):
+        self.source_address = source_address
+        self.client_context = ssl.create_default_context(cafile=ca)
+        self.service_context = ssl.create_default_context(cafile=ca)
+        self.service_context.load_cert_chain(service_cert, service_key)
+
+
 # ---------------------------------------------------------------- repository registration
 
 
@@ -497,7 +551,9 @@ def not_usable_yet(name, role_arn, base_path, region, account=ACCOUNT_ID):
 class Gateway(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address, upstream, region, domain_arn, repositories, moto_url=None, lookup=moto_identity):
+    def __init__(
+        self, address, upstream, region, domain_arn, repositories, moto_url=None, lookup=moto_identity, fgac=None
+    ):
         super().__init__(address, Handler)
         self.upstream = urlsplit(upstream)
         self.region = region
@@ -505,13 +561,29 @@ class Gateway(ThreadingHTTPServer):
         self.repositories = repositories
         self.moto_url = moto_url
         self.lookup = lookup
+        self.fgac = fgac  # a Fgac: this domain has fine-grained access control (its access policy is open)
         self.automated_lock = threading.Lock()
 
-    def upstream_request(self, method, path, body=b"", content_type="application/json"):
-        """(status, content type, payload) of the node's answer."""
-        conn = http.client.HTTPConnection(self.upstream.hostname, self.upstream.port, timeout=300)
+    def connection(self, service):
+        if self.fgac is None:
+            return http.client.HTTPConnection(self.upstream.hostname, self.upstream.port, timeout=300)
+        return http.client.HTTPSConnection(
+            self.upstream.hostname,
+            self.upstream.port,
+            timeout=300,
+            context=self.fgac.service_context if service else self.fgac.client_context,
+            source_address=(self.fgac.source_address, 0),
+        )
+
+    def upstream_request(self, method, path, body=b"", content_type="application/json", client_headers=None):
+        """(status, content type, payload) of the node's answer. client_headers: a client's request forwarded
+        with these headers; None: the service's own request."""
+        conn = self.connection(service=client_headers is None)
+        headers = dict(client_headers or {})
+        if body:
+            headers["Content-Type"] = content_type
         try:
-            conn.request(method, path, body=body or None, headers={"Content-Type": content_type} if body else {})
+            conn.request(method, path, body=body or None, headers=headers)
             response = conn.getresponse()
             return response.status, response.getheader("Content-Type", "application/json"), response.read()
         except OSError as err:
@@ -538,7 +610,10 @@ class Gateway(ThreadingHTTPServer):
             )
             if AUTOMATED_BUCKET not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
                 s3.create_bucket(Bucket=AUTOMATED_BUCKET)
-            definition = {"type": "s3", "settings": {"bucket": AUTOMATED_BUCKET}}
+            settings = {"bucket": AUTOMATED_BUCKET}
+            if self.fgac is not None:  # another cluster: a folder of its own in the bucket
+                settings["base_path"] = self.domain_arn.rsplit("/", 1)[1]
+            definition = {"type": "s3", "settings": settings}
             status, _type, payload = self.upstream_request(
                 "PUT", f"/_snapshot/{AUTOMATED}", json.dumps(definition).encode()
             )
@@ -556,8 +631,11 @@ class Handler(BaseHTTPRequestHandler):
         gateway = self.server
         path = urlsplit(self.path).path
         try:
-            identity = verify_sigv4(self.command, self.path, headers, body, gateway.region, gateway.lookup)
-            authorize_http(identity, self.command, gateway.domain_arn, path)
+            identity = None
+            if gateway.fgac is None or signed(headers):
+                identity = verify_sigv4(self.command, self.path, headers, body, gateway.region, gateway.lookup)
+            if gateway.fgac is None:
+                authorize_http(identity, self.command, gateway.domain_arn, path)
             check_service_repository(self.command, path)
             if path.startswith("/_snapshot") and gateway.moto_url:
                 gateway.ensure_automated()
@@ -567,9 +645,14 @@ class Handler(BaseHTTPRequestHandler):
             role_arn = None
             match = _REPOSITORY_PATH.match(path)
             if match and self.command in ("PUT", "POST"):
-                body, role_arn = check_registration(unquote(match["name"]), body, identity, gateway.domain_arn)
+                body, role_arn = check_registration(
+                    unquote(match["name"]), body, identity or ANONYMOUS, gateway.domain_arn
+                )
+            forwarded = None
+            if gateway.fgac is not None:
+                forwarded = fgac_headers(identity, headers.get("authorization"), self.client_address[0])
             status, content_type, payload = gateway.upstream_request(
-                self.command, self.path, body, headers.get("content-type", "application/json")
+                self.command, self.path, body, headers.get("content-type", "application/json"), forwarded
             )
             if 200 <= status < 300:
                 payload = self.after(path, match, role_arn, payload)
@@ -652,31 +735,49 @@ def main(argv=None):
     parser.add_argument("--other-port", type=int, help="also serve a second domain, in another account, on this port")
     parser.add_argument("--other-account", default=OTHER_ACCOUNT_ID)
     parser.add_argument("--other-domain", default="searchops-other")
+    parser.add_argument("--fgac-port", type=int, help="also serve a domain with fine-grained access control here")
+    parser.add_argument("--fgac-domain", default="searchops-fgac")
+    parser.add_argument("--fgac-upstream", default="https://localhost:9202", help="the secured node (HTTPS)")
+    parser.add_argument("--fgac-ca", help="the CA (PEM) that signed the secured node's certificate")
+    parser.add_argument(
+        "--fgac-source-address",
+        default="127.0.0.2",
+        help="the address the node trusts as a proxy (xff.internalProxies)",
+    )
+    parser.add_argument("--fgac-service-cert", help="the node's admin certificate (PEM): the service's own requests")
+    parser.add_argument("--fgac-service-key", help="its key (PEM)")
     parser.add_argument("--state", type=Path, required=True, help="folder for the gateway's repository records")
     parser.add_argument("--operator", type=Path, required=True, help="where to write the operator's keys")
     args = parser.parse_args(argv)
+    if args.fgac_port and not (args.fgac_ca and args.fgac_service_cert and args.fgac_service_key):
+        parser.error("--fgac-port needs --fgac-ca, --fgac-service-cert and --fgac-service-key")
 
     moto = ThreadedMotoServer(ip_address=args.host, port=args.moto_port, verbose=True)
     moto.start()
     create_operator(f"http://{args.host}:{args.moto_port}", args.region, args.operator)
-    domains = [(args.port, ACCOUNT_ID, args.domain, "repositories.json")]
+    # (port, account, domain, upstream, fine-grained access control)
+    domains = [(args.port, ACCOUNT_ID, args.domain, args.upstream, None)]
     if args.other_port:
         # a migration target in another account (issue 13, item 9): the same node behind it
-        domains.append(
-            (args.other_port, args.other_account, args.other_domain, f"repositories-{args.other_domain}.json")
-        )
+        domains.append((args.other_port, args.other_account, args.other_domain, args.upstream, None))
+    if args.fgac_port:
+        # a domain with fine-grained access control (issue 15, item 3): the secured node behind it
+        fgac = Fgac(args.fgac_ca, args.fgac_source_address, args.fgac_service_cert, args.fgac_service_key)
+        domains.append((args.fgac_port, ACCOUNT_ID, args.fgac_domain, args.fgac_upstream, fgac))
     gateways = []
-    for port, account, domain, state in domains:
+    for index, (port, account, domain, upstream, fgac) in enumerate(domains):
+        state = "repositories.json" if index == 0 else f"repositories-{domain}.json"
         domain_arn = f"arn:aws:es:{args.region}:{account}:domain/{domain}"
         gateway = Gateway(
             (args.host, port),
-            args.upstream,
+            upstream,
             args.region,
             domain_arn,
             Repositories(args.state / state),
             moto_url=f"http://{args.host}:{args.moto_port}",
+            fgac=fgac,
         )
-        print(f"gateway for {domain_arn} on http://{args.host}:{port} -> {args.upstream}", flush=True)
+        print(f"gateway for {domain_arn} on http://{args.host}:{port} -> {upstream}", flush=True)
         gateways.append(gateway)
     for gateway in gateways[1:]:
         threading.Thread(target=gateway.serve_forever, daemon=True).start()

@@ -59,6 +59,8 @@ MOTO_PORT = int(os.environ.get("SEARCHOPS_MOTO_PORT", "5000"))
 GATEWAY_PORT = int(os.environ.get("SEARCHOPS_GATEWAY_PORT", "9250"))
 # a second domain, in another account (OTHER_ACCOUNT_ID), for cross-account migration
 OTHER_GATEWAY_PORT = int(os.environ.get("SEARCHOPS_OTHER_GATEWAY_PORT", str(GATEWAY_PORT + 1)))
+# a domain with fine-grained access control in front of the secured node (issue 15, item 3)
+FGAC_GATEWAY_PORT = int(os.environ.get("SEARCHOPS_FGAC_GATEWAY_PORT", str(GATEWAY_PORT + 2)))
 OPENSEARCH_PORT = int(os.environ.get("SEARCHOPS_OPENSEARCH_PORT", "9200"))
 OPENSEARCH_TRANSPORT_PORT = OPENSEARCH_PORT + 100
 HEAP = os.environ.get("SEARCHOPS_OPENSEARCH_HEAP", "768m")
@@ -79,6 +81,7 @@ DOMAIN = "searchops-local"
 ACCOUNT_ID = "123456789012"  # moto's default account
 OTHER_ACCOUNT_ID = "210987654321"
 OTHER_DOMAIN = "searchops-other"
+FGAC_DOMAIN = "searchops-fgac"
 # Keys the OpenSearch node's S3 client signs with. moto's S3 accepts any key; these are
 # not AWS credentials and protect nothing.
 S3_CLIENT_KEYS = {"access_key": "searchops-local", "secret_key": "searchops-local-secret"}
@@ -421,14 +424,16 @@ def aws_up():
     moto = f"http://{HOST}:{MOTO_PORT}"
     gateway = f"http://{HOST}:{GATEWAY_PORT}"
     other = f"http://{HOST}:{OTHER_GATEWAY_PORT}"
-    code = hashlib.sha256((ROOT / "tools" / "gateway.py").read_bytes()).hexdigest()
+    fgac = f"http://{HOST}:{FGAC_GATEWAY_PORT}"
+    tls_files()  # the FGAC gateway reaches the secured node with them; a new CA restarts it
+    code = hashlib.sha256((ROOT / "tools" / "gateway.py").read_bytes() + (TLS / "ca.pem").read_bytes()).hexdigest()
     fresh = False
     stamp = PIDS / "aws.code"
     if running_pid("aws") is not None and (not stamp.exists() or stamp.read_text() != code):
         log("tools/gateway.py changed since the gateway started: restarting it")
         stop("aws")
     if running_pid("aws") is None:
-        for url in (moto, gateway, other):
+        for url in (moto, gateway, other, fgac):
             if http_get(url)[0] is not None:
                 raise StackError(f"{url} is taken by a process this script did not start")
         log(f"starting moto on {moto} and the domain gateway on {gateway}")
@@ -456,6 +461,20 @@ def aws_up():
                 OTHER_ACCOUNT_ID,
                 "--other-domain",
                 OTHER_DOMAIN,
+                "--fgac-port",
+                str(FGAC_GATEWAY_PORT),
+                "--fgac-domain",
+                FGAC_DOMAIN,
+                "--fgac-upstream",
+                SECURED_URL,
+                "--fgac-ca",
+                str(TLS / "ca.pem"),
+                "--fgac-source-address",
+                PROXY_SOURCE_ADDRESS,
+                "--fgac-service-cert",
+                str(TLS / "admin.pem"),
+                "--fgac-service-key",
+                str(TLS / "admin-key.pem"),
                 "--state",
                 str(STATE / "gateway"),
                 "--operator",
@@ -467,7 +486,13 @@ def aws_up():
 
     def ready():
         # the gateway answers an unsigned request with 403, as AWS does
-        return http_get(f"{moto}/moto-api/")[0] == 200 and http_get(gateway)[0] == 403 and http_get(other)[0] == 403
+        # the FGAC one forwards it to the secured node, which may not be up yet: any answer will do
+        return (
+            http_get(f"{moto}/moto-api/")[0] == 200
+            and http_get(gateway)[0] == 403
+            and http_get(other)[0] == 403
+            and http_get(fgac)[0] is not None
+        )
 
     wait_ready("aws", ready, 60)
     return moto, gateway, fresh
@@ -952,6 +977,11 @@ def secured_up():
             "username": "certuser",
             "cert": str(TLS / "certuser.pem"),
             "key": str(TLS / "certuser-key.pem"),
+        },
+        # the domain gateway with fine-grained access control in front of it (tools/gateway.py --fgac-port)
+        "gateway": {
+            "url": f"http://{HOST}:{FGAC_GATEWAY_PORT}",
+            "domain_arn": f"arn:aws:es:{REGION}:{ACCOUNT_ID}:domain/{FGAC_DOMAIN}",
         },
     }
 

@@ -663,3 +663,68 @@ def test_verification_while_propagating_fails_as_on_aws(base_path, shown):
     assert error["caused_by"]["type"] == "a_w_s_security_token_service_exception"
     assert f"is not authorized to perform: sts:AssumeRole on resource: {ROLE} " in error["caused_by"]["reason"]
     assert "Error Code: AccessDenied" in error["caused_by"]["reason"]
+
+
+# --------------------------------------------------------------- fine-grained access control (issue 15, item 3)
+
+SESSION = "arn:aws:sts::123456789012:assumed-role/deployer/ansible"
+PATH_ROLE = "arn:aws:iam::123456789012:role/service-role/deployer"
+
+
+@pytest.mark.parametrize(
+    "identity, user, roles",
+    [
+        # an IAM user: its ARN, no backend role (User [name=arn:aws:iam::…:user/…, backend_roles=[]])
+        (
+            gateway.Identity("arn:aws:iam::123456789012:user/ops/deployer", SECRET, []),
+            "arn:aws:iam::123456789012:user/ops/deployer",
+            [],
+        ),
+        # an assume-role session: its role's ARN with the path, as user and backend role, never the STS session ARN
+        (gateway.Identity(SESSION, SECRET, [], TOKEN, role_arn=PATH_ROLE), PATH_ROLE, [PATH_ROLE]),
+    ],
+)
+def test_the_security_plugin_sees_iam_identities_as_aws_names_them(identity, user, roles):
+    assert gateway.fgac_user(identity) == (user, roles)
+
+
+def test_a_signing_identity_is_sent_as_proxy_headers_only():
+    session = gateway.Identity(SESSION, SECRET, [], TOKEN, role_arn=PATH_ROLE)
+    assert gateway.fgac_headers(session, "AWS4-HMAC-SHA256 Credential=…", "127.0.0.1") == {
+        "X-Forwarded-For": "127.0.0.1",
+        "X-Proxy-User": PATH_ROLE,
+        "X-Proxy-Roles": PATH_ROLE,
+    }
+    assert gateway.fgac_headers(USER, None, "127.0.0.1") == {"X-Forwarded-For": "127.0.0.1", "X-Proxy-User": USER.arn}
+
+
+@pytest.mark.parametrize("authorization", ["Basic YWRtaW46c2VjcmV0", None])
+def test_an_unsigned_request_keeps_its_own_authorization_and_nothing_else(authorization):
+    """Basic auth goes to the node's internal users; without it the node answers its own 401."""
+    expected = {"X-Forwarded-For": "127.0.0.1", **({"Authorization": authorization} if authorization else {})}
+    assert gateway.fgac_headers(None, authorization, "127.0.0.1") == expected
+
+
+@pytest.mark.parametrize(
+    "authorization, expected",
+    [
+        ("AWS4-HMAC-SHA256 Credential=AKIA/20261129/us-east-1/es/aws4_request, SignedHeaders=host, Signature=x", True),
+        ("  AWS4-HMAC-SHA256 Credential=x", True),
+        ("Basic YWRtaW46c2VjcmV0", False),
+        ("Bearer token", False),
+        (None, False),
+    ],
+)
+def test_signed_means_a_sigv4_authorization_header(authorization, expected):
+    assert gateway.signed({"authorization": authorization} if authorization else {}) is expected
+
+
+def test_an_unsigned_registration_is_checked_as_anonymous():
+    """AWS's answer when basic auth (or Dashboards) registers a repository with role_arn under FGAC."""
+    assert refusal("r", {"bucket": "b", "role_arn": ROLE}, gateway.ANONYMOUS) == (
+        403,
+        {
+            "Message": f"User: anonymous is not authorized to perform: iam:PassRole on resource: {ROLE} "
+            "because no identity-based policy allows the iam:PassRole action"
+        },
+    )
