@@ -917,6 +917,8 @@ def security_config():
             "_meta": {"type": "rolesmapping", "config_version": 2},
             **{role: {"users": [user for user, r in USERS.items() if r == role]} for role in set(USERS.values())},
             "all_access": {"users": ["admin", "certuser"]},
+            # reserved: only the super admin may change it (es_security_role_mapping's refusal is tested on it)
+            "searchops_no_snapshots": {"users": ["nosnap"], "reserved": True},
         },
         "audit.yml": {"_meta": {"type": "audit", "config_version": 2}, "config": {"enabled": False}},
     }

@@ -21,7 +21,7 @@ import boto3
 import botocore.exceptions
 import pytest
 
-from tests.integration.helpers import Ansible, OpenSearch, path_repo, report, unique
+from tests.integration.helpers import SECURITY_API, Ansible, OpenSearch, path_repo, report, unique
 
 ROOT = Path(__file__).resolve().parents[2]
 STATE = Path(os.environ.get("SEARCHOPS_STACK", ROOT / ".stack"))
@@ -188,6 +188,24 @@ def secured_node(secured):
     admin = secured["users"]["admin"]
     node.session.auth = (admin["username"], admin["password"])
     return node
+
+
+@pytest.fixture
+def security_role(secured_node):
+    """security_role(**permissions): a role of the test's own on the secured node (a unique name);
+    it and its mapping are deleted after the test."""
+    made = []
+
+    def make(**permissions):
+        name = unique("searchops-role")
+        secured_node.request("PUT", f"{SECURITY_API}/roles/{name}", expect=(201,), json=permissions)
+        made.append(name)
+        return name
+
+    yield make
+    for name in made:
+        secured_node.request("DELETE", f"{SECURITY_API}/rolesmapping/{name}", expect=(200, 404))
+        secured_node.request("DELETE", f"{SECURITY_API}/roles/{name}", expect=(200, 404))
 
 
 @pytest.fixture

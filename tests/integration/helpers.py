@@ -30,6 +30,21 @@ def path_repo(opensearch):
     return folder
 
 
+SECURITY_API = "_plugins/_security/api"
+MAPPING_LISTS = ("users", "backend_roles", "hosts", "and_backend_roles")
+
+
+def role_mapping(node, role):
+    """The role's mapping as the security plugin's REST API shows it (its MAPPING_LISTS), or None."""
+    entry = (node.request("GET", f"{SECURITY_API}/rolesmapping/{role}", expect=(200, 404)) or {}).get(role)
+    return None if entry is None else {key: entry.get(key, []) for key in MAPPING_LISTS}
+
+
+def secured_connection(secured, user="admin"):
+    """The connection options of a module run on the secured node as one of its users (basic auth)."""
+    return {"url": secured["url"], "ca_path": secured["ca_path"], **secured["users"][user]}
+
+
 # task keys that are not the module (the others are: `searchops.snapshots.es_restore`, `include_role`)
 TASK_KEYWORDS = {"name", "ignore_errors", "register", "vars", "when", "check_mode", "diff", "environment", "no_log"}
 

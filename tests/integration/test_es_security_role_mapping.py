@@ -4,57 +4,26 @@ the admin user; server state is read back with plain HTTP, never with the module
 
 import pytest
 
-from tests.integration.helpers import OpenSearch, unique
+from tests.integration.helpers import SECURITY_API as API
+from tests.integration.helpers import role_mapping, secured_connection, unique
 
 MODULE = "searchops.snapshots.es_security_role_mapping"
-API = "_plugins/_security/api"
 ARN = "arn:aws:iam::123456789012:role/snapshot-operator"
 
 
-class SecuredHTTP(OpenSearch):
-    """Plain HTTPS to the secured node as one of its users (the CA passed on each request: a session's
-    verify loses to REQUESTS_CA_BUNDLE in requests)."""
-
-    def __init__(self, secured, user):
-        super().__init__(secured["url"])
-        self.session.auth = (secured["users"][user]["username"], secured["users"][user]["password"])
-        self.ca_path = secured["ca_path"]
-
-    def request(self, method, path, expect=(200,), **kwargs):
-        return super().request(method, path, expect, verify=self.ca_path, **kwargs)
-
-    def mapping(self, role):
-        """The role's mapping (users, backend_roles, hosts, and_backend_roles), or None."""
-        found = self.request("GET", f"{API}/rolesmapping/{role}", expect=(200, 404))
-        entry = (found or {}).get(role)
-        return (
-            None if entry is None else {k: entry[k] for k in ("users", "backend_roles", "hosts", "and_backend_roles")}
-        )
+@pytest.fixture
+def admin(secured_node):
+    return secured_node
 
 
 @pytest.fixture
-def admin(secured):
-    return SecuredHTTP(secured, "admin")
-
-
-@pytest.fixture
-def role(admin):
-    """A role of this test's own (no mapping yet); it and its mapping are deleted after the test."""
-    name = unique("searchops-rm")
-    admin.request("PUT", f"{API}/roles/{name}", expect=(201,), json={"cluster_permissions": ["cluster_monitor"]})
-    yield name
-    admin.request("DELETE", f"{API}/rolesmapping/{name}", expect=(200, 404))
-    admin.request("DELETE", f"{API}/roles/{name}", expect=(200, 404))
+def role(security_role):
+    """A role of this test's own (no mapping yet)."""
+    return security_role(cluster_permissions=["cluster_monitor"])
 
 
 def connection(secured, user="admin"):
-    credentials = secured["users"][user]
-    return {
-        "url": secured["url"],
-        "ca_path": secured["ca_path"],
-        "username": credentials["username"],
-        "password": credentials["password"],
-    }
+    return secured_connection(secured, user)
 
 
 def task(args, **options):
@@ -71,12 +40,12 @@ def test_create_check_mode_then_apply_then_unchanged(ansible, secured, admin, ro
     assert check["changed"] and not check.get("failed"), check
     assert check["mapping"] == mapping(users=["backup"], backend_roles=[ARN])
     assert check["diff"]["before"] == {}
-    assert admin.mapping(role) is None  # check mode wrote nothing
+    assert role_mapping(admin, role) is None  # check mode wrote nothing
 
     apply, again = ansible.play([task(args), task(args, check_mode=True)])
     assert apply["changed"] and apply["writes"] == 1, apply
-    assert admin.mapping(role) == mapping(users=["backup"], backend_roles=[ARN])
-    assert apply["mapping"] == admin.mapping(role)
+    assert role_mapping(admin, role) == mapping(users=["backup"], backend_roles=[ARN])
+    assert apply["mapping"] == role_mapping(admin, role)
     assert apply["added"] == mapping(users=["backup"], backend_roles=[ARN])
     assert not again["changed"] and not again.get("failed"), again
 
@@ -96,7 +65,7 @@ def test_entries_are_added_and_those_set_by_others_kept(ansible, secured, admin,
     result, second = ansible.play([task(args, diff=True), task(args)])
     assert result["changed"], result
     after = dict(existing, users=["alice", "bob"], backend_roles=["ldap-ops", ARN])
-    assert admin.mapping(role) == after
+    assert role_mapping(admin, role) == after
     assert result["diff"] == {"before": existing, "after": after}
     assert result["added"] == mapping(users=["bob"], backend_roles=[ARN]) and result["removed"] == mapping()
     assert not second["changed"], second
@@ -112,7 +81,7 @@ def test_exclusive_makes_the_given_lists_exact(ansible, secured, admin, role):
     args = dict(connection(secured), role=role, users=["carol", "bob"], hosts=[], exclusive=True)
     result, second = ansible.play([task(args), task(args)])
     assert result["changed"] and result["removed"]["users"] == ["alice"], result
-    assert admin.mapping(role) == mapping(users=["bob", "carol"], backend_roles=["ldap-ops"])
+    assert role_mapping(admin, role) == mapping(users=["bob", "carol"], backend_roles=["ldap-ops"])
     assert not second["changed"], second
 
 
@@ -123,7 +92,7 @@ def test_absent_removes_only_the_entries_named(ansible, secured, admin, role):
     args = dict(connection(secured), role=role, users=["alice", "nobody"], state="absent")
     result, second = ansible.play([task(args), task(args)])
     assert result["changed"] and result["removed"] == mapping(users=["alice"]), result
-    assert admin.mapping(role) == mapping(users=["bob"], backend_roles=[ARN])
+    assert role_mapping(admin, role) == mapping(users=["bob"], backend_roles=[ARN])
     assert not second["changed"], second
 
 
@@ -133,7 +102,7 @@ def test_absent_without_entries_deletes_the_whole_mapping(ansible, secured, admi
     check, result, second = ansible.play([task(args, check_mode=True), task(args), task(args)])
     assert check["changed"] and check["mapping"] is None, check
     assert result["changed"] and result["removed"] == mapping(users=["alice"], hosts=["h"]), result
-    assert admin.mapping(role) is None
+    assert role_mapping(admin, role) is None
     assert not second["changed"], second
 
 
@@ -150,7 +119,7 @@ def test_a_user_mapped_by_client_certificate_may_converge_mappings(ansible, secu
     }
     result = ansible(MODULE, args)
     assert result["changed"] and not result.get("failed"), result
-    assert admin.mapping(role) == mapping(users=["backup"])
+    assert role_mapping(admin, role) == mapping(users=["backup"])
 
 
 def test_a_user_without_security_admin_rights_gets_the_rest_api_refusal(ansible, secured, admin, role):
@@ -160,7 +129,7 @@ def test_a_user_without_security_admin_rights_gets_the_rest_api_refusal(ansible,
     assert "No permission to access REST API: User nosnap" in result["msg"]
     assert "connect as a user with security admin rights" in result["msg"]
     assert secured["users"]["nosnap"]["password"] not in str(result)
-    assert admin.mapping(role) is None
+    assert role_mapping(admin, role) is None
 
 
 def test_an_unknown_role_says_to_create_it(ansible, secured, admin):
@@ -168,18 +137,16 @@ def test_an_unknown_role_says_to_create_it(ansible, secured, admin):
     result = ansible(MODULE, dict(connection(secured), role=name, users=["bob"]))
     assert result.get("failed") and result["status"] == 404, result
     assert f"role '{name}' not found." in result["msg"] and "create the role first" in result["msg"]
-    assert admin.mapping(name) is None
+    assert role_mapping(admin, name) is None
 
 
 def test_a_reserved_mapping_is_refused(ansible, secured, admin):
-    """Only the super admin can create reserved mappings, so this uses one the node's configuration has, if any."""
-    reserved = [name for name, entry in admin.request("GET", f"{API}/rolesmapping").items() if entry.get("reserved")]
-    if not reserved:
-        pytest.skip("the secured node's configuration has no reserved role mapping (unit tests cover the refusal)")
-    before = admin.mapping(reserved[0])
-    result = ansible(MODULE, dict(connection(secured), role=reserved[0], users=[unique("someone")]))
+    """Only the super admin can make a reserved mapping: the stack's configuration has one (tools/stack.py)."""
+    before = role_mapping(admin, "searchops_no_snapshots")
+    assert admin.request("GET", f"{API}/rolesmapping/searchops_no_snapshots")["searchops_no_snapshots"]["reserved"]
+    result = ansible(MODULE, dict(connection(secured), role="searchops_no_snapshots", users=[unique("someone")]))
     assert result.get("failed") and "is reserved" in result["msg"], result
-    assert admin.mapping(reserved[0]) == before
+    assert role_mapping(admin, "searchops_no_snapshots") == before
 
 
 def test_a_cluster_without_the_security_plugin(ansible, stack):

@@ -6,33 +6,14 @@ import json
 import pytest
 import requests
 
-from tests.integration.helpers import unique
+from tests.integration.helpers import SECURITY_API, role_mapping, unique
 
 MODULE = "searchops.snapshots.es_snapshot_repo"
-MAPPINGS = "_plugins/_security/api/rolesmapping"
-ROLES = "_plugins/_security/api/roles"
-
-
-class Secured:
-    """Plain HTTPS to the secured node as its admin (the security REST API, reading state back)."""
-
-    def __init__(self, secured):
-        self.url = secured["url"]
-        self.ca_path = secured["ca_path"]  # per request: REQUESTS_CA_BUNDLE would win over a session's verify
-        admin = secured["users"]["admin"]
-        self.auth = (admin["username"], admin["password"])
-
-    def request(self, method, path, expect=(200,), **kwargs):
-        response = requests.request(
-            method, f"{self.url}/{path.lstrip('/')}", auth=self.auth, verify=self.ca_path, timeout=120, **kwargs
-        )
-        assert response.status_code in expect, f"{method} {path} -> {response.status_code}: {response.text}"
-        return response
 
 
 @pytest.fixture
-def node(secured):
-    return Secured(secured)
+def node(secured_node):
+    return secured_node
 
 
 @pytest.fixture
@@ -47,38 +28,23 @@ def grant(node):
     """grant(role, user): add the user to the role's mapping, keeping what is there; taken back afterwards."""
     granted = []
 
-    def mapping(role):
-        answer = node.request("GET", f"{MAPPINGS}/{role}", expect=(200, 404))
-        found = answer.json()[role] if answer.status_code == 200 else {}
-        return {key: found.get(key, []) for key in ("backend_roles", "hosts", "users")}
+    def put(role, users):
+        current = role_mapping(node, role) or {}
+        node.request("PUT", f"{SECURITY_API}/rolesmapping/{role}", expect=(200, 201), json=dict(current, users=users))
 
     def add(role, user):
-        current = mapping(role)
-        node.request(
-            "PUT", f"{MAPPINGS}/{role}", expect=(200, 201), json=dict(current, users=[*current["users"], user])
-        )
+        put(role, [*(role_mapping(node, role) or {}).get("users", []), user])
         granted.append((role, user))
 
     yield add
     for role, user in granted:
-        current = mapping(role)
-        node.request(
-            "PUT",
-            f"{MAPPINGS}/{role}",
-            expect=(200, 201),
-            json=dict(current, users=[u for u in current["users"] if u != user]),
-        )
+        put(role, [u for u in role_mapping(node, role)["users"] if u != user])
 
 
 @pytest.fixture
-def repository_reader(node):
+def repository_reader(security_role):
     """A role that may read repositories and snapshots, not register them."""
-    name = unique("repository-reader")
-    permissions = {"cluster_permissions": ["cluster:admin/repository/get", "cluster:admin/snapshot/get"]}
-    node.request("PUT", f"{ROLES}/{name}", expect=(201,), json=permissions)
-    yield name
-    node.request("DELETE", f"{MAPPINGS}/{name}", expect=(200, 404))
-    node.request("DELETE", f"{ROLES}/{name}", expect=(200, 404))
+    return security_role(cluster_permissions=["cluster:admin/repository/get", "cluster:admin/snapshot/get"])
 
 
 def failure(ansible, args):
@@ -124,7 +90,7 @@ def test_the_node_refuses_an_iam_user_by_its_arn_until_it_is_mapped_to_manage_sn
     grant("manage_snapshots", deployer["arn"])
     result = ansible(MODULE, args)
     assert result.get("changed") and not result.get("failed"), result
-    assert node.request("GET", f"_snapshot/{repo}").json()[repo]["settings"] == {"bucket": bucket}
+    assert node.request("GET", f"_snapshot/{repo}")[repo]["settings"] == {"bucket": bucket}
     result = ansible(MODULE, args)
     assert not result.get("changed") and not result.get("failed"), result
 

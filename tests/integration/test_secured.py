@@ -3,7 +3,7 @@ a client certificate, and the security plugin's own refusals (its texts, not str
 
 import pytest
 
-from .helpers import path_repo, unique
+from .helpers import path_repo, secured_connection, unique
 
 MODULES = ("es_snapshot_repo", "es_snapshot", "es_snapshot_info", "es_snapshot_prune", "es_restore", "es_request")
 
@@ -49,8 +49,7 @@ def one_task_each(connection, snapshot):
 
 
 def basic(secured, user="admin", **extra):
-    credentials = secured["users"][user]
-    return {"url": secured["url"], "ca_path": secured["ca_path"], **credentials, **extra}
+    return dict(secured_connection(secured, user), **extra)
 
 
 def client_cert(secured):
