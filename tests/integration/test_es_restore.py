@@ -328,3 +328,20 @@ def test_bad_renames_fail_cleanly_and_in_bounded_time(ansible, stack, opensearch
         assert result["failed"] and message in result["msg"], result
         assert "Traceback" not in result["msg"]
     assert uuid(opensearch, long_name) == before
+
+
+def test_restored_documents_are_counted_as_search_counts_them(ansible, stack, opensearch, fs_repo, cleanup):
+    """A document with nested objects is one document (GET _count), not one per nested object as the
+    index's Lucene statistics count it."""
+    index = unique("nested")
+    cleanup["indices"].append(index)
+    opensearch.request("PUT", index, json={"mappings": {"properties": {"tags": {"type": "nested"}}}})
+    for n in range(2):
+        body = {"n": n, "tags": [{"t": "a"}, {"t": "b"}, {"t": "c"}]}
+        opensearch.request("PUT", f"{index}/_doc/{n}", expect=(201,), params={"refresh": "true"}, json=body)
+    repo = fs_repo()
+    take(opensearch, repo, "snap", [index])
+    opensearch.request("DELETE", index)
+    result = ansible(RESTORE, dict(conn(stack), repository=repo, snapshot="snap", indices=[index]))
+    assert result["restored_indices"] == [{"index": index, "source": index, "docs": 2}]
+    assert opensearch.request("GET", f"{index}/_count")["count"] == 2

@@ -70,7 +70,9 @@ def health(*names, active=True):
 
 
 def stats(**counts):
-    return (200, {"indices": {n: {"primaries": {"docs": {"count": c}}} for n, c in counts.items()}})
+    """The answer of the document-count search: one bucket per index that has documents."""
+    buckets = [{"key": n, "doc_count": c} for n, c in counts.items() if c]
+    return (200, {"hits": {"hits": []}, "aggregations": {"per_index": {"buckets": buckets}}})
 
 
 def restorable(server, *states, snap=None):
@@ -79,11 +81,14 @@ def restorable(server, *states, snap=None):
     server.on("GET", STATE, *(states or [cluster()]))
     server.on("POST", RESTORE, ACCEPTED)
     server.on("GET", "_cluster/health/orders", health("orders"))
-    server.on("GET", "orders/_stats/docs", stats(orders=3))
+    server.on("POST", "orders/_search", stats(orders=3))
 
 
 def writes(server):
-    return [(r["method"], r["path"]) for r in server.sent if r["method"] != "GET"]
+    """The requests that change something (not reads, nor the document-count search)."""
+    return [
+        (r["method"], r["path"]) for r in server.sent if r["method"] != "GET" and not r["path"].endswith("/_search")
+    ]
 
 
 def test_restores_a_missing_index_and_reports_it(server, run_module):
@@ -100,6 +105,13 @@ def test_restores_a_missing_index_and_reports_it(server, run_module):
         "include_aliases": True,
         "partial": False,
     }
+
+
+def test_an_index_without_documents_counts_zero(server, run_module):
+    restorable(server)
+    server.on("POST", "orders/_search", stats(orders=0))  # no bucket for an empty index
+    failed, result = run_module(main, args(indices=["orders"]))
+    assert not failed and result["restored_indices"] == [{"index": "orders", "source": "orders", "docs": 0}]
 
 
 def test_check_mode_plans_and_writes_nothing(server, run_module):
@@ -147,7 +159,7 @@ def test_latest_is_the_newest_successful_snapshot(server, run_module):
     server.on("GET", STATE, cluster())
     server.on("POST", "_snapshot/backups/old/_restore", ACCEPTED)
     server.on("GET", "_cluster/health/orders", health("orders"))
-    server.on("GET", "orders/_stats/docs", stats(orders=3))
+    server.on("POST", "orders/_search", stats(orders=3))
     failed, result = run_module(main, args(snapshot="latest", indices=["orders"]))
     assert not failed and result["snapshot"]["snapshot"] == "old"
 
@@ -160,7 +172,7 @@ def test_latest_chooses_among_every_pattern_of_snapshots(server, run_module):
     server.on("GET", STATE, cluster())
     server.on("POST", "_snapshot/backups/weekly-1/_restore", ACCEPTED)
     server.on("GET", "_cluster/health/orders", health("orders"))
-    server.on("GET", "orders/_stats/docs", stats(orders=3))
+    server.on("POST", "orders/_search", stats(orders=3))
     latest = args(snapshot="latest", snapshots=["nightly-*", "weekly-*"], indices=["orders"])
     failed, result = run_module(main, latest)
     assert not failed and result["snapshot"]["snapshot"] == "weekly-1", result
@@ -284,7 +296,7 @@ def test_delete_goes_on_with_what_is_left_when_another_actor_deleted_one(server,
     server.on("DELETE", "orders,logs", GONE)
     server.on("DELETE", "logs", OK)
     server.on("GET", "_cluster/health/orders,logs", health("orders", "logs"))
-    server.on("GET", "orders,logs/_stats/docs", stats(orders=3, logs=4))
+    server.on("POST", "orders,logs/_search", stats(orders=3, logs=4))
     failed, result = run_module(main, args(on_conflict="delete"))
     assert not failed and result["deleted_indices"] == ["orders", "logs"], result
     assert writes(server) == [("DELETE", "orders,logs"), ("DELETE", "logs"), ("POST", RESTORE)]
@@ -368,7 +380,7 @@ def test_a_restore_refused_while_another_snapshot_operation_runs_is_retried(serv
     server.on("POST", RESTORE, BUSY, BUSY, ACCEPTED)
     failed, result = run_module(main, args(indices=["orders"], on_conflict="delete"))
     assert not failed and result["restored_indices"][0]["docs"] == 3
-    assert len(server.requests("POST")) == 3 and fast_clock[0] > 0
+    assert len([r for r in server.requests("POST") if r["path"] == RESTORE]) == 3 and fast_clock[0] > 0
 
 
 @pytest.mark.parametrize(
@@ -491,7 +503,7 @@ def stream_restorable(server, state):
     server.on("GET", STATE, state)
     server.on("POST", RESTORE, ACCEPTED)
     server.on("GET", f"_cluster/health/{','.join(BACKING)}", health(*BACKING))
-    server.on("GET", f"{','.join(BACKING)}/_stats/docs", stats(**{BACKING[0]: 2, BACKING[1]: 3}))
+    server.on("POST", f"{','.join(BACKING)}/_search", stats(**{BACKING[0]: 2, BACKING[1]: 3}))
     server.on("GET", "logs/_count", (200, {"count": 5}))
 
 
