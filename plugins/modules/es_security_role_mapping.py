@@ -111,7 +111,7 @@ EXAMPLES = r"""
     ca_path: /etc/pki/opensearch-ca.pem
     role: readall
     users: [reporting]
-    backend_roles: [cn=analysts,ou=groups,dc=example,dc=com]
+    backend_roles: ["cn=analysts,ou=groups,dc=example,dc=com"]
 
 - name: Make the users of the role exactly these (backend roles and hosts are not touched)
   searchops.snapshots.es_security_role_mapping:
