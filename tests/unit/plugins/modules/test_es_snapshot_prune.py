@@ -4,6 +4,7 @@ import pytest
 
 from ansible_collections.searchops.snapshots.plugins.module_utils._client import NAMES_PER_URL
 from ansible_collections.searchops.snapshots.plugins.modules.es_snapshot_prune import main
+from tests.unit.plugins.modules.test_es_snapshot import NO_MONITOR_MAIN
 
 # sleeps advance a fake clock instead of waiting (conftest.py)
 pytestmark = pytest.mark.usefixtures("fast_clock")
@@ -150,16 +151,6 @@ def test_a_long_backlog_goes_in_as_few_requests_as_urls_hold(server, run_module)
     assert not failed and len(result["deleted"]) == 45
     sent = [r["path"].split("/")[-1] for r in server.requests("DELETE")]
     assert [len(s.split(",")) for s in sent] == [29, 16] and all(len(s) <= NAMES_PER_URL for s in sent)
-
-
-NO_MONITOR_MAIN = {
-    "error": {
-        "type": "security_exception",
-        "reason": "no permissions for [cluster:monitor/main] and User [name=snapshots, backend_roles=[], "
-        "requestedTenant=null]",
-    },
-    "status": 403,
-}
 
 
 def test_another_clusters_snapshots_are_left_alone_unless_included(server, run_module):
