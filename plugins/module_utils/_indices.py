@@ -7,6 +7,8 @@ streams, deleting them and counting their documents."""
 
 from __future__ import annotations
 
+import json
+
 from ansible_collections.searchops.snapshots.plugins.module_utils._client import batches, quote_path
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import (
     ConfigurationError,
@@ -159,9 +161,11 @@ class Indices:
         counts = dict.fromkeys(names, 0)
         for batch in batches(names):
             body = {"size": 0, "aggs": {"per_index": {"terms": {"field": "_index", "size": len(batch)}}}}
+            # a GET, with the body as the `source` parameter: read-only for every proxy and retry rule (a
+            # POST's lost answer would not be retried)
+            query = {"source": json.dumps(body, separators=(",", ":")), "source_content_type": "application/json"}
             path = quote_path(",".join(batch), "_search")
-            # a search changes nothing: safe to repeat
-            answer = self.client.request("POST", path, body=body, retry=True, deadline=deadline)
+            answer = self.client.request("GET", path, query=query, deadline=deadline)
             for bucket in ((answer.body.get("aggregations") or {}).get("per_index") or {}).get("buckets") or []:
                 counts[bucket["key"]] = bucket["doc_count"]
         return counts
