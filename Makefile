@@ -2,6 +2,7 @@
 #   make demo         start the local stack if needed, then run the demo playbook against it
 #   make test         install everything, start the local stack, run lint, sanity, the tarball test, unit, integration, molecule
 #   make stack-up     start the local stack (OpenSearch, moto, fault proxies); make stack-down stops it
+#   make bench        the benchmarks; each writes bench/results/<name>.json
 #   make test-engines the integration tests against every engine; writes tests/output/engines.json
 #                     and the README's compatibility table
 #   ENGINE=<name>     the stack's engine for stack-up, demo, integration (tools/stack.py: engines());
@@ -96,6 +97,12 @@ stack-up: venv
 
 # each engine in turn (one node at a time, the stack's ports), all of tests/integration against it;
 # leaves the default engine running
+# the benchmarks (not tests: they assert nothing), each writing bench/results/<name>.json
+.PHONY: bench
+bench: collection stack-up
+	$(PY) bench/task_cost_bench.py
+	$(PY) bench/snapshot_bench.py
+
 .PHONY: test-engines
 test-engines: collection
 	$(PY) tools/engines.py run

@@ -266,8 +266,9 @@ class Client:
             self.session.headers["Authorization"] = f"ApiKey {params['api_key']}"
             return None
         if self.auth_type == "aws_sigv4":
-            if not (_sigv4.HAS_BOTO3 and _sigv4.HAS_AWS4AUTH):
-                raise ConfigurationError(missing_required_lib("boto3 and requests-aws4auth"))
+            missing = _sigv4.missing_libraries()
+            if missing:
+                raise ConfigurationError(missing_required_lib(" and ".join(missing)))
             region, service = aws_scope(params, self.host)
             self.region, self.service = region, service
             creds, names = aws_credential_options(params)

@@ -3,29 +3,32 @@
 
 """AWS credentials and SigV4 signing for requests (requests-aws4auth + the boto3 chain).
 
-boto3 and requests-aws4auth are imported here only, and only needed when a module signs.
+boto3, botocore and requests-aws4auth are imported here only, and only when a module signs: their
+import costs about a quarter of a second, which every task of a module that does not sign would pay
+(docs/design.md, "Per-task cost").
 """
 
 from __future__ import annotations
 
+import importlib
 import re
 
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import ConfigurationError
 
-try:
-    import boto3
-    import botocore.exceptions
+# what signing needs: (import name, the package to install)
+LIBRARIES = (("boto3", "boto3"), ("botocore.exceptions", "botocore"), ("requests_aws4auth", "requests-aws4auth"))
 
-    HAS_BOTO3 = True
-except ImportError:
-    HAS_BOTO3 = False
 
-try:
-    from requests_aws4auth import AWS4Auth
+def missing_libraries():
+    """The packages signing needs that cannot be imported (imports them: call it only to sign)."""
+    missing = []
+    for name, package in LIBRARIES:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(package)
+    return missing
 
-    HAS_AWS4AUTH = True
-except ImportError:
-    HAS_AWS4AUTH = False
 
 # search-<domain>-<id>.<region>.es.amazonaws.com, vpc-…, <collection-id>.<region>.aoss.amazonaws.com, China partition.
 _AWS_HOST = re.compile(
@@ -50,6 +53,9 @@ def credentials(access_key=None, secret_key=None, session_token=None, profile=No
     """
     if bool(access_key) != bool(secret_key):
         raise ConfigurationError("access_key and secret_key must be given together")
+    import boto3  # pylint: disable=import-outside-toplevel
+    import botocore.exceptions  # pylint: disable=import-outside-toplevel
+
     try:
         if access_key:
             session = boto3.session.Session(
@@ -75,4 +81,6 @@ def credentials(access_key=None, secret_key=None, session_token=None, profile=No
 
 def signer(region, service, found):
     """A requests auth object that signs every request with SigV4, with credentials() found."""
+    from requests_aws4auth import AWS4Auth  # pylint: disable=import-outside-toplevel
+
     return AWS4Auth(refreshable_credentials=found, region=region, service=service)
