@@ -77,7 +77,7 @@ def play_seconds(workdir, tasks):
 def measure(workdir, task, count, rounds):
     """Per-task seconds, one value per round: (count tasks - no task) / count."""
     values = []
-    for _ in range(rounds):
+    for _round in range(rounds):
         empty = play_seconds(workdir, [])
         full = play_seconds(workdir, [dict(task, name=f"task {n}") for n in range(count)])
         values.append((full - empty) / count)
