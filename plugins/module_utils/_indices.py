@@ -150,10 +150,6 @@ class Indices:
 
         self.client.clock.poll(all_active, deadline, timed_out, self.client.warn)
 
-    def count(self, name, deadline=None):
-        """The number of documents of an index, alias or data stream (GET <name>/_count)."""
-        return self.client.request("GET", quote_path(name, "_count"), deadline=deadline).body.get("count")
-
     def doc_counts(self, names, deadline=None):
         """{index: number of documents}, as GET _count counts them, in one search per batch of names: the
         index statistics (_stats/docs) would count every nested object as a document, and need

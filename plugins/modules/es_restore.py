@@ -561,14 +561,16 @@ class Restore:
 
     def wait(self, deadline):
         """Until every restored shard is active (of the feature states' indices too); then the document
-        counts of indices and data streams."""
+        counts of indices and data streams (one search per batch of indices, GET _count's counts)."""
         targets = [e["index"] for e in self.done["restored_indices"]]
         self.indices.wait_active(targets + self.feature_indices, deadline)
         counts = self.indices.doc_counts(targets, deadline)
         for entry in self.done["restored_indices"]:
             entry["docs"] = counts.get(entry["index"])
         for entry in self.done["restored_data_streams"]:
-            entry["docs"] = self.indices.count(entry["data_stream"], deadline)
+            # a stream restored whole is its backing indices as restored: counted in the same searches
+            backing = [self.decided["targets"][index] for index in self.decided["backing_indices"][entry["source"]]]
+            entry["docs"] = sum(counts.get(index) or 0 for index in backing)
 
     def entries(self, sources):
         return [{"index": self.decided["targets"][s], "source": s} for s in sources]

@@ -506,7 +506,6 @@ def stream_restorable(server, state):
     server.on("POST", RESTORE, ACCEPTED)
     server.on("GET", f"_cluster/health/{','.join(BACKING)}", health(*BACKING))
     server.on("GET", f"{','.join(BACKING)}/_search", stats(**{BACKING[0]: 2, BACKING[1]: 3}))
-    server.on("GET", "logs/_count", (200, {"count": 5}))
 
 
 def test_a_data_stream_is_restored_by_name_and_counted(server, run_module):
@@ -517,6 +516,10 @@ def test_a_data_stream_is_restored_by_name_and_counted(server, run_module):
     assert server.requests("POST")[0]["body"]["include_aliases"] is False
     assert result["restored_data_streams"] == [{"data_stream": "logs", "source": "logs", "docs": 5}]
     assert [(r["index"], r["docs"]) for r in result["restored_indices"]] == [(BACKING[0], 2), (BACKING[1], 3)]
+    # the stream's count is its backing indices' from the one search, not a request of its own
+    assert [r["path"] for r in server.sent if r["path"].endswith(("_search", "_count"))] == [
+        f"{','.join(BACKING)}/_search"
+    ]
     assert result["plan"]["excluded_system"] == []
 
 
