@@ -40,6 +40,19 @@ def role_mapping(node, role):
     return None if entry is None else {key: entry.get(key, []) for key in MAPPING_LISTS}
 
 
+def unmap_user(node, role, user):
+    """Take the user out of the role's mapping, keeping the rest (nothing when it is not there)."""
+    mapping = role_mapping(node, role)
+    if mapping and user in mapping["users"]:
+        users = [u for u in mapping["users"] if u != user]
+        node.request("PUT", f"{SECURITY_API}/rolesmapping/{role}", json=dict(mapping, users=users))
+
+
+def changed(output):
+    """The changed tasks of a playbook run (ansible.playbook's output), over every host."""
+    return sum(counts["changed"] for counts in output["stats"].values())
+
+
 def secured_connection(secured, user="admin"):
     """The connection options of a module run on the secured node as one of its users (basic auth)."""
     return {"url": secured["url"], "ca_path": secured["ca_path"], **secured["users"][user]}

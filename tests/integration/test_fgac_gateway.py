@@ -6,7 +6,7 @@ import json
 import pytest
 import requests
 
-from tests.integration.helpers import SECURITY_API, role_mapping, unique
+from tests.integration.helpers import SECURITY_API, role_mapping, unique, unmap_user
 
 MODULE = "searchops.snapshots.es_snapshot_repo"
 
@@ -38,7 +38,7 @@ def grant(node):
 
     yield add
     for role, user in granted:
-        put(role, [u for u in role_mapping(node, role)["users"] if u != user])
+        unmap_user(node, role, user)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.collection import ROOT
-from tests.integration.helpers import SECURITY_API, role_mapping, task_results, unique
+from tests.integration.helpers import changed, role_mapping, task_results, unique, unmap_user
 
 INVENTORY = ROOT / "inventories" / "local"
 FGAC = {"searchops_hosts": "searchops_fgac_clusters"}
@@ -29,10 +29,7 @@ def operator(stack, secured_node):
 
     def unmap():
         for role in ROLES:
-            mapping = role_mapping(secured_node, role)
-            if mapping and arn in mapping["users"]:
-                mapping["users"].remove(arn)
-                secured_node.request("PUT", f"{SECURITY_API}/rolesmapping/{role}", json=mapping)
+            unmap_user(secured_node, role, arn)
 
     unmap()
     yield arn
@@ -45,10 +42,6 @@ def fgac_vars(aws_names, secured_cleanup):
     repository = unique("fgac-repo")
     secured_cleanup["repositories"].append(repository)
     return dict(FGAC, searchops_bucket=bucket, snapshot_iam_role_name=role, searchops_repository=repository)
-
-
-def changed(output):
-    return sum(counts["changed"] for counts in output["stats"].values())
 
 
 def test_setup_maps_the_operator_then_snapshot_and_restore_run_as_it(

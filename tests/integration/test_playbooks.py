@@ -15,7 +15,7 @@ from requests_aws4auth import AWS4Auth
 
 from tests.collection import ROOT
 from tests.integration.conftest import remove_snapshot_setup
-from tests.integration.helpers import task_results, unique
+from tests.integration.helpers import changed, task_results, unique
 
 INVENTORY = ROOT / "inventories" / "local"
 
@@ -26,10 +26,6 @@ def setup_vars(aws_names, cleanup):
     repository = unique("repo")
     cleanup["repositories"].append(repository)
     return {"searchops_bucket": bucket, "snapshot_iam_role_name": role, "searchops_repository": repository}
-
-
-def changed(output):
-    return sum(counts["changed"] for counts in output["stats"].values())
 
 
 def test_demo_prints_the_restored_document_and_its_setup_converges(ansible, setup_vars, cleanup):
