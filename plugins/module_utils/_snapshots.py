@@ -7,6 +7,8 @@ taking and deleting snapshots need."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from ansible_collections.searchops.snapshots.plugins.module_utils._client import batches, quote_path
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import (
     REFUSED_STATUSES,
@@ -30,6 +32,14 @@ CREATE_ID = "searchops.create_id"
 # The states of a snapshot, as the server reports them; all but IN_PROGRESS are final.
 SNAPSHOT_STATES = ("SUCCESS", "PARTIAL", "FAILED", "IN_PROGRESS", "INCOMPATIBLE")
 COMPLETED_STATES = tuple(state for state in SNAPSHOT_STATES if state != "IN_PROGRESS")
+# Verbose reads of named snapshots in flight at once (Snapshots.details). The engines read a verbose
+# listing's snapshots one after another (OpenSearch, Elasticsearch before 7.14): one object read from
+# the repository each, a round trip to S3. Batches read side by side cut the wait, and each request
+# stays short enough for the proxies and load balancers in front of a cluster.
+DETAIL_READERS = 4
+# Elasticsearch sorts and pages snapshot listings itself from 7.14 (sort, order, size, after, next).
+SORTED_LISTINGS_SINCE = (7, 14)
+LATEST_PAGE = 25
 
 
 def validate_snapshot_name(name):
@@ -106,6 +116,11 @@ def snapshot_failure(info, partial_allowed):
     if state == "PARTIAL":
         return f"Snapshot {info.get('snapshot')} is PARTIAL{counts}: {detail}. Set partial: true to accept partial snapshots"
     return f"Snapshot {info.get('snapshot')} ended {state}{counts}: {detail}"
+
+
+def sorts_listings(engine):
+    """Whether the engine (_cluster.cluster_info) sorts and pages snapshot listings itself."""
+    return bool(engine) and engine["distribution"] == "elasticsearch" and engine["version"] >= SORTED_LISTINGS_SINCE
 
 
 def millis(snapshot, key):
@@ -188,6 +203,45 @@ class Snapshots:
         except HTTPError as err:
             raise self._explain_missing_repository(err) from None
         return self._snapshots(response, ",".join(patterns))
+
+    def details(self, names, deadline=None):
+        """The verbose info of the named snapshots (names, not patterns), in the server's words; a
+        snapshot deleted meanwhile is left out. As many names to a request as fit its URL, and up to
+        DETAIL_READERS requests in flight."""
+        groups = batches(names)
+        if len(groups) < 2:
+            return [s for group in groups for s in self.list(group, verbose=True, deadline=deadline)]
+        with ThreadPoolExecutor(max_workers=min(DETAIL_READERS, len(groups))) as pool:
+            found = pool.map(lambda group: self.list(group, verbose=True, deadline=deadline), groups)
+            return [s for listed in found for s in listed]
+
+    def listing(self, patterns, states=None, deadline=None):
+        """The verbose info of the snapshots matching patterns, in states (None: all): names and
+        states from the light listing (the repository's index alone), then details() of those."""
+        light = self.list(patterns, verbose=False, deadline=deadline)
+        named = [s["snapshot"] for s in light if states is None or s.get("state") in states]
+        return [s for s in self.details(named, deadline) if states is None or s.get("state") in states]
+
+    def latest(self, patterns, engine=None, state="SUCCESS"):
+        """The newest (by start time) snapshot in state among those matching patterns, or None.
+        Elasticsearch 7.14 and later sort and page the listing themselves, newest first; other
+        engines have no times in their light listing, so each snapshot in state is read (details())."""
+        if not sorts_listings(engine):
+            found = self.listing(patterns, (state,))
+            return max(found, key=newest_first) if found else None
+        path = self.path(",".join(patterns))
+        query = {"sort": "start_time", "order": "desc", "size": str(LATEST_PAGE), "ignore_unavailable": "true"}
+        while True:
+            try:
+                response = self.client.request("GET", path, query=query)
+            except HTTPError as err:
+                raise self._explain_missing_repository(err) from None
+            page = self._snapshots(response, ",".join(patterns))
+            found = [s for s in page if s.get("state") == state]
+            following = response.body.get("next")
+            if found or not page or not isinstance(following, str):
+                return found[0] if found else None
+            query["after"] = following
 
     def running(self):
         """The repository's snapshots running now, with per-shard progress."""

@@ -377,21 +377,20 @@ from ansible_collections.searchops.snapshots.plugins.module_utils._module import
 from ansible_collections.searchops.snapshots.plugins.module_utils._restore import ON_CONFLICT, plan, replacement_problem
 from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import (
     Snapshots,
-    newest_first,
     refused,
     snapshot_summary,
 )
 
 
-def find_snapshot(repo, params):
+def find_snapshot(repo, params, engine):
     if params["snapshot"] == "latest":
-        candidates = [s for s in repo.list(params["snapshots"], verbose=True) if s.get("state") == "SUCCESS"]
-        if not candidates:
+        latest = repo.latest(params["snapshots"], engine)
+        if latest is None:
             raise SearchError(
                 f"No successful snapshot matching {params['snapshots']!r} in repository {repo.name!r}",
                 "Take one first (searchops.snapshots.es_snapshot), or check snapshots",
             )
-        return max(candidates, key=newest_first)
+        return latest
     info = repo.get(params["snapshot"])
     if info is None:
         raise SearchError(f"Snapshot {params['snapshot']!r} does not exist in repository {repo.name!r}")
@@ -443,9 +442,9 @@ def feature_states(params, info, engine):
 def execute(module, client):
     params = module.params
     repo = Snapshots(client, params["repository"])
-    info = find_snapshot(repo, params)
-    name = info["snapshot"]
     engine = cluster_info(client)
+    info = find_snapshot(repo, params, engine)
+    name = info["snapshot"]
     refusal = restore_refusal(info, engine)
     if refusal:
         raise SearchError(

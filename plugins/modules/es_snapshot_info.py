@@ -126,11 +126,14 @@ def gather(module, client):
     result = {"changed": False, "repositories": {name: mask_repository(r) for name, r in registered(client).items()}}
     if params["repository"]:
         repo = Snapshots(client, params["repository"])
-        listed = repo.list(params["snapshots"], params["verbose"])
-        if params["states"]:
-            listed = [s for s in listed if s.get("state") in params["states"]]
         if params["verbose"]:
-            listed.sort(key=newest_first, reverse=True)
+            listed = sorted(repo.listing(params["snapshots"], params["states"]), key=newest_first, reverse=True)
+        else:
+            listed = [
+                s
+                for s in repo.list(params["snapshots"], False)
+                if s.get("state") in (params["states"] or SNAPSHOT_STATES)
+            ]
         result["snapshots"] = [snapshot_summary(s) for s in listed]
         result["in_progress"] = repo.running()
     else:

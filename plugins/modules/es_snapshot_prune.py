@@ -182,7 +182,7 @@ def prune(module, client):
         )
         # "": this cluster's uuid unknown, so no snapshot that records one is taken for this cluster's
         cluster_uuid = cluster_identity(client, info=info)[CLUSTER_UUID] if info else ""
-    listed = repo.list(params["snapshots"], verbose=True)
+    listed = repo.listing(params["snapshots"])
     decided = plan(
         listed,
         int(client.clock.time() * 1000),

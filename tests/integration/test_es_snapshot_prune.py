@@ -99,3 +99,32 @@ def test_another_clusters_snapshots_are_left_alone_unless_included(ansible, stac
 
     included = ansible(PRUNE, dict(args, include_other_clusters=True))
     assert included["deleted"] == ["theirs"] and names(opensearch, repo) == []
+
+
+def test_a_repository_listed_in_several_requests(ansible, stack, opensearch, index_factory, fs_repo):
+    """40 snapshots whose names are 150 characters: no single URL holds all their names, so the
+    verbose reads (es_snapshot_info, es_restore latest, es_snapshot_prune) and the deletes go in
+    batches; every module still sees the whole repository."""
+    index = index_factory()
+    repo = fs_repo()
+    long_names = [f"long-{i:02d}-".ljust(150, "x") for i in range(40)]
+    for name in long_names[:-1]:
+        take(opensearch, repo, name, index)
+    time.sleep(0.5)  # the node's snapshot clock ticks every 200 ms: the last one is the newest
+    take(opensearch, repo, long_names[-1], index)
+    url = stack["opensearch"]
+
+    info = ansible("searchops.snapshots.es_snapshot_info", {"url": url, "repository": repo, "verbose": True})
+    assert sorted(s["snapshot"] for s in info["snapshots"]) == long_names
+    assert info["snapshots"][0]["snapshot"] == long_names[-1]
+    assert all(s.get("start_time") for s in info["snapshots"])
+
+    args = {"url": url, "repository": repo, "snapshot": "latest", "snapshots": ["long-*"], "indices": [index]}
+    latest = ansible(
+        "searchops.snapshots.es_restore", dict(args, rename_pattern="(.+)", rename_replacement="r-$1"), check=True
+    )
+    assert latest["snapshot"]["snapshot"] == long_names[-1]
+
+    pruned = ansible(PRUNE, {"url": url, "repository": repo, "max_count": 1, "min_count": 0})
+    assert sorted(pruned["deleted"]) == long_names[:-1] and pruned["kept"] == [long_names[-1]]
+    assert names(opensearch, repo) == [long_names[-1]]

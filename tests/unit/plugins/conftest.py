@@ -4,11 +4,15 @@ The real Client, requests, auth and JSON handling run; only the network is repla
 """
 
 import json
-from urllib.parse import parse_qsl, urlsplit
+from fnmatch import fnmatchcase
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
 import requests
 from requests.adapters import BaseAdapter
+
+# What OpenSearch's light listing (verbose=false) gives of a snapshot.
+LIGHT_KEYS = ("snapshot", "uuid", "indices", "data_streams", "state")
 
 
 class FakeServer(BaseAdapter):
@@ -19,6 +23,8 @@ class FakeServer(BaseAdapter):
         self.last_timeout = None
         # answer(request) for requests no route matches (None: a 404 "not_routed")
         self.fallback = None
+        # name -> snapshot infos of the fake repositories (repository())
+        self.repositories = {}
 
     def on(self, method, path, *answers):
         """Answer method+path with the answers in turn (the last one repeats).
@@ -46,6 +52,8 @@ class FakeServer(BaseAdapter):
             }
         )
         answers = self.routes.get((request.method, path))
+        if not answers and self._in_repository(request.method, path):
+            answers = [self._repository_answer(request.method, path, self.sent[-1]["query"])]
         if not answers and self.fallback:
             answer = self.fallback
         elif not answers:
@@ -64,6 +72,36 @@ class FakeServer(BaseAdapter):
         response._content = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         response.headers["Content-Type"] = "application/json"
         return response
+
+    def repository(self, name, *infos):
+        """A fake repository holding these snapshot infos (routes set with on() come first):
+        GET _snapshot/<name>/<names and patterns> lists the matching ones, verbose or light (light as
+        OpenSearch answers: LIGHT_KEYS, no times); DELETE _snapshot/<name>/<names> removes them.
+        Returns the list of infos, which a test may change between runs."""
+        self.repositories[name] = list(infos)
+        return self.repositories[name]
+
+    def _in_repository(self, method, path):
+        parts = path.split("/")
+        return (
+            method in ("GET", "DELETE")
+            and len(parts) == 3
+            and parts[0] == "_snapshot"
+            and parts[1] in self.repositories
+            and not parts[2].startswith("_")
+        )
+
+    def _repository_answer(self, method, path, query):
+        _, name, names = path.split("/")
+        held = self.repositories[name]
+        patterns = unquote(names).split(",")
+        matching = [info for info in held if any(fnmatchcase(info["snapshot"], p) for p in patterns)]
+        if method == "DELETE":
+            held[:] = [info for info in held if info not in matching]
+            return (200, {"acknowledged": True})
+        if query.get("verbose") != "true":
+            matching = [{k: v for k, v in info.items() if k in LIGHT_KEYS} for info in matching]
+        return (200, {"snapshots": matching})
 
     def close(self):
         pass

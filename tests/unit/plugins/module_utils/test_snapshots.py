@@ -1,8 +1,11 @@
 import pytest
 
-from ansible_collections.searchops.snapshots.plugins.module_utils._errors import ConfigurationError
+from ansible_collections.searchops.snapshots.plugins.module_utils._client import Client, batches
+from ansible_collections.searchops.snapshots.plugins.module_utils._errors import ConfigurationError, HTTPError
 from ansible_collections.searchops.snapshots.plugins.module_utils._repositories import validate_repository_name
 from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import (
+    DETAIL_READERS,
+    Snapshots,
     snapshot_failure,
     validate_snapshot_name,
 )
@@ -93,3 +96,30 @@ def test_repository_name_validator_property(name, on_aws):
     except ConfigurationError:
         return
     assert _one_segment("_snapshot", name, "snap")
+
+
+def repository_client():
+    return Client({"url": "http://localhost:9200", "auth_type": "none", "retries": 0})
+
+
+def test_details_reads_each_url_sized_batch_once_side_by_side_and_skips_the_deleted(server):
+    names = [f"nightly-{i:04d}-{'x' * 80}" for i in range(200)]
+    server.repository("nightly", *({"snapshot": n, "state": "SUCCESS"} for n in names[1:]))  # names[0]: deleted
+    found = Snapshots(repository_client(), "nightly").details(names)
+    assert sorted(s["snapshot"] for s in found) == names[1:]
+    sent = [r["path"].split("/")[-1].split(",") for r in server.requests("GET")]
+    assert sorted(n for batch in sent for n in batch) == names and len(sent) == len(batches(names)) > DETAIL_READERS
+    assert all(r["query"] == {"verbose": "true", "ignore_unavailable": "true"} for r in server.requests("GET"))
+
+
+def test_details_of_no_names_sends_nothing(server):
+    assert Snapshots(repository_client(), "nightly").details([]) == [] and server.sent == []
+
+
+def test_an_error_in_one_batch_is_the_error_of_the_read(server):
+    names = [f"n{i:03d}-{'x' * 90}" for i in range(100)]
+    server.repository("nightly", *({"snapshot": n, "state": "SUCCESS"} for n in names))
+    broken = ",".join(batches(names)[2])
+    server.on("GET", f"_snapshot/nightly/{broken}", (500, {"error": {"type": "io_exception", "reason": "disk"}}))
+    with pytest.raises(HTTPError, match="io_exception"):
+        Snapshots(repository_client(), "nightly").details(names)

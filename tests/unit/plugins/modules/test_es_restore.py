@@ -155,29 +155,56 @@ def test_delete_then_restore(server, run_module):
     assert writes(server) == [("DELETE", "orders"), ("POST", RESTORE)]
 
 
-def test_latest_is_the_newest_successful_snapshot(server, run_module):
-    older, newer_failed = snapshot(name="old", start=1), snapshot("FAILED", name="new", start=2)
-    server.on("GET", "_snapshot/backups/*", found(older, newer_failed))
+def restores_orders(server, snapshot_name):
     server.on("GET", STATE, cluster())
-    server.on("POST", "_snapshot/backups/old/_restore", ACCEPTED)
+    server.on("POST", f"_snapshot/backups/{snapshot_name}/_restore", ACCEPTED)
     server.on("GET", "_cluster/health/orders", health("orders"))
     server.on("GET", "orders/_search", stats(orders=3))
+
+
+def test_latest_is_the_newest_successful_snapshot(server, run_module):
+    """OpenSearch's light listing has no times: the successful snapshots (and only they) are read in full."""
+    older, newer_failed = snapshot(name="old", start=1), snapshot("FAILED", name="new", start=2)
+    server.repository("backups", older, newer_failed)
+    restores_orders(server, "old")
     failed, result = run_module(main, args(snapshot="latest", indices=["orders"]))
     assert not failed and result["snapshot"]["snapshot"] == "old"
+    listings = [(r["path"], r["query"].get("verbose")) for r in server.requests("GET") if "backups/" in r["path"]]
+    assert listings == [("_snapshot/backups/*", "false"), ("_snapshot/backups/old", "true")]
 
 
 def test_latest_chooses_among_every_pattern_of_snapshots(server, run_module):
     """snapshots is a list: the server is asked for all its patterns at once, and the newest
     successful snapshot that matches any of them is restored."""
     nightly, weekly = snapshot(name="nightly-1", start=1), snapshot(name="weekly-1", start=2)
-    server.on("GET", "_snapshot/backups/nightly-*,weekly-*", found(nightly, weekly))
-    server.on("GET", STATE, cluster())
-    server.on("POST", "_snapshot/backups/weekly-1/_restore", ACCEPTED)
-    server.on("GET", "_cluster/health/orders", health("orders"))
-    server.on("GET", "orders/_search", stats(orders=3))
+    server.repository("backups", nightly, weekly, snapshot(name="other", start=3))
+    restores_orders(server, "weekly-1")
     latest = args(snapshot="latest", snapshots=["nightly-*", "weekly-*"], indices=["orders"])
     failed, result = run_module(main, latest)
     assert not failed and result["snapshot"]["snapshot"] == "weekly-1", result
+    assert server.requests("GET")[1]["path"] == "_snapshot/backups/nightly-*,weekly-*"
+
+
+def test_latest_on_elasticsearch_is_the_first_successful_one_of_its_sorted_pages(server, run_module):
+    """Elasticsearch 7.14 and later sort and page the listing: newest first, page after page until a
+    successful one, never the whole repository."""
+    server.on("GET", "", root("8.19.21"))
+    first = {"snapshots": [snapshot("IN_PROGRESS", name="now", start=9), snapshot("FAILED", name="f", start=8)]}
+    server.on("GET", "_snapshot/backups/*", (200, dict(first, next="cursor-1")), found(snapshot(name="ok", start=7)))
+    restores_orders(server, "ok")
+    failed, result = run_module(main, args(snapshot="latest", indices=["orders"]))
+    assert not failed and result["snapshot"]["snapshot"] == "ok", result
+    pages = [r["query"] for r in server.requests("GET") if r["path"] == "_snapshot/backups/*"]
+    sorted_newest_first = {"sort": "start_time", "order": "desc", "size": "25", "ignore_unavailable": "true"}
+    assert pages == [sorted_newest_first, dict(sorted_newest_first, after="cursor-1")]
+
+
+def test_latest_on_elasticsearch_without_a_successful_snapshot_says_so(server, run_module):
+    server.on("GET", "", root("7.17.0"))
+    server.on("GET", "_snapshot/backups/*", found(snapshot("FAILED", name="f", start=8)))
+    failed, result = run_module(main, args(snapshot="latest", indices=["orders"]))
+    assert failed and "No successful snapshot matching ['*'] in repository 'backups'" in result["msg"]
+    assert len(server.requests("GET")) == 2
 
 
 def test_snapshot_is_the_summary_es_snapshot_returns(server, run_module):

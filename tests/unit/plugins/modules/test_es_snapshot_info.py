@@ -31,11 +31,16 @@ def test_light_listing_filters_states(server, run_module):
 
 
 def test_verbose_listing_is_newest_first(server, run_module):
-    listing = (200, {"snapshots": [snap("old", "SUCCESS", 1), snap("new", "SUCCESS", 3), snap("mid", "SUCCESS", 2)]})
-    server.on("GET", "_snapshot", REPOS).on("GET", "_snapshot/nightly/*", listing)
-    server.on("GET", "_snapshot/nightly/_status", IDLE)
+    server.repository("nightly", snap("old", "SUCCESS", 1), snap("new", "SUCCESS", 3), snap("mid", "FAILED", 2))
+    server.on("GET", "_snapshot", REPOS).on("GET", "_snapshot/nightly/_status", IDLE)
     failed, result = run_module(main, {"url": "http://localhost:9200", "repository": "nightly", "verbose": True})
     assert [s["snapshot"] for s in result["snapshots"]] == ["new", "mid", "old"]
+    # with states, the light listing's states choose which snapshots are read in full
+    options = {"url": "http://localhost:9200", "repository": "nightly", "verbose": True, "states": ["SUCCESS"]}
+    failed, result = run_module(main, options)
+    assert [s["snapshot"] for s in result["snapshots"]] == ["new", "old"]
+    assert server.sent[-2]["path"] in ("_snapshot/nightly/old,new", "_snapshot/nightly/new,old")
+    assert server.sent[-2]["query"]["verbose"] == "true"
 
 
 def test_secret_settings_are_masked_in_repositories(server, run_module):
@@ -65,9 +70,8 @@ def test_a_listing_of_the_wrong_shape_is_a_clean_error(server, run_module, listi
 
 
 def test_odd_start_times_sort_as_zero(server, run_module):
-    listing = (200, {"snapshots": [snap("a", "SUCCESS", [1]), snap("b", "SUCCESS", 5), snap("c", "SUCCESS", "7")]})
-    server.on("GET", "_snapshot", REPOS).on("GET", "_snapshot/nightly/*", listing)
-    server.on("GET", "_snapshot/nightly/_status", IDLE)
+    server.repository("nightly", snap("a", "SUCCESS", [1]), snap("b", "SUCCESS", 5), snap("c", "SUCCESS", "7"))
+    server.on("GET", "_snapshot", REPOS).on("GET", "_snapshot/nightly/_status", IDLE)
     failed, result = run_module(main, {"url": "http://localhost:9200", "repository": "nightly", "verbose": True})
     assert not failed and [s["snapshot"] for s in result["snapshots"]][0] == "b"
 

@@ -18,21 +18,20 @@ def cluster(server):
     server.on("GET", "", (200, {"cluster_name": "ours", "cluster_uuid": "uuid-ours"}))
 
 
-def listing(*ages_and_states):
+def snaps(*ages_and_states):
     now = int(time.time() * 1000)
-    return (
-        200,
-        {
-            "snapshots": [
-                {"snapshot": f"s{days}", "state": state, "start_time_in_millis": now - days * DAY}
-                for days, state in ages_and_states
-            ]
-        },
-    )
+    return [
+        {"snapshot": f"s{days}", "state": state, "start_time_in_millis": now - days * DAY}
+        for days, state in ages_and_states
+    ]
+
+
+def listing(*ages_and_states):
+    return (200, {"snapshots": snaps(*ages_and_states)})
 
 
 def test_check_mode_lists_exactly_what_would_go_and_sends_no_delete(server, run_module):
-    server.on("GET", "_snapshot/nightly/*", listing((1, "SUCCESS"), (40, "SUCCESS"), (50, "FAILED")))
+    server.repository("nightly", *snaps((1, "SUCCESS"), (40, "SUCCESS"), (50, "FAILED")))
     failed, result = run_module(main, dict(ARGS, max_age="30d"), check_mode=True, diff=True)
     assert not failed and result["changed"]
     assert result["deleted"] == ["s40", "s50"] and result["kept"] == ["s1"]
@@ -42,14 +41,8 @@ def test_check_mode_lists_exactly_what_would_go_and_sends_no_delete(server, run_
 
 
 def test_deletes_in_one_batch_request_and_a_second_run_changes_nothing(server, run_module):
-    server.on(
-        "GET",
-        "_snapshot/nightly/nightly-*",
-        listing((1, "SUCCESS"), (40, "SUCCESS"), (50, "PARTIAL")),
-        listing((1, "SUCCESS")),
-    )
-    server.on("DELETE", "_snapshot/nightly/s40,s50", (200, {"acknowledged": True}))
-    args = dict(ARGS, snapshots=["nightly-*"], max_count=1, min_count=0)
+    server.repository("nightly", *snaps((1, "SUCCESS"), (40, "SUCCESS"), (50, "PARTIAL")))
+    args = dict(ARGS, max_count=1, min_count=0)
     failed, result = run_module(main, args)
     assert not failed and result["changed"] and result["deleted"] == ["s40", "s50"]
     assert [r["path"] for r in server.requests("DELETE")] == ["_snapshot/nightly/s40,s50"]
@@ -83,7 +76,7 @@ OLD = ((40, "SUCCESS"), (50, "SUCCESS"), (60, "SUCCESS"))
 
 def test_a_snapshot_deleted_meanwhile_fails_the_whole_batch_the_rest_is_deleted_again(server, run_module):
     # a batch DELETE is all-or-nothing: someone else deleted s50 between the listing and the delete
-    server.on("GET", "_snapshot/nightly/*", listing((1, "SUCCESS"), *OLD))
+    server.repository("nightly", *snaps((1, "SUCCESS"), *OLD))
     server.on("DELETE", "_snapshot/nightly/s40,s50,s60", missing("s50"))
     server.on("GET", "_snapshot/nightly/s40,s50,s60", listing((40, "SUCCESS"), (60, "SUCCESS")))
     server.on("DELETE", "_snapshot/nightly/s40,s60", (200, {"acknowledged": True}))
@@ -97,7 +90,7 @@ def test_a_snapshot_deleted_meanwhile_fails_the_whole_batch_the_rest_is_deleted_
 
 
 def test_everything_deleted_meanwhile_is_no_change(server, run_module):
-    server.on("GET", "_snapshot/nightly/*", listing((1, "SUCCESS"), *OLD))
+    server.repository("nightly", *snaps((1, "SUCCESS"), *OLD))
     server.on("DELETE", "_snapshot/nightly/s40,s50,s60", missing("s40"))
     server.on("GET", "_snapshot/nightly/s40,s50,s60", (200, {"snapshots": []}))
     failed, result = run_module(main, dict(ARGS, max_age="30d"))
@@ -106,7 +99,7 @@ def test_everything_deleted_meanwhile_is_no_change(server, run_module):
 
 
 def test_a_lost_delete_answer_is_reconciled_by_listing_again(server, run_module):
-    server.on("GET", "_snapshot/nightly/*", listing((1, "SUCCESS"), *OLD))
+    server.repository("nightly", *snaps((1, "SUCCESS"), *OLD))
     server.on("DELETE", "_snapshot/nightly/s40,s50,s60", (504, "<html>504 Gateway Time-out</html>"))
     server.on("GET", "_snapshot/nightly/s40,s50,s60", (200, {"snapshots": []}))
     failed, result = run_module(main, dict(ARGS, max_age="30d"))
@@ -115,7 +108,7 @@ def test_a_lost_delete_answer_is_reconciled_by_listing_again(server, run_module)
 
 
 def test_a_lost_delete_that_never_happened_is_sent_again(server, run_module):
-    server.on("GET", "_snapshot/nightly/*", listing((1, "SUCCESS"), *OLD))
+    server.repository("nightly", *snaps((1, "SUCCESS"), *OLD))
     server.on("DELETE", "_snapshot/nightly/s40,s50,s60", (502, "bad gateway"), (200, {"acknowledged": True}))
     server.on("GET", "_snapshot/nightly/s40,s50,s60", listing(*OLD))
     failed, result = run_module(main, dict(ARGS, max_age="30d"))
@@ -125,14 +118,14 @@ def test_a_lost_delete_that_never_happened_is_sent_again(server, run_module):
 
 def test_a_404_for_the_repository_is_no_deletion(server, run_module):
     gone = {"error": {"type": "repository_missing_exception", "reason": "[nightly] missing"}, "status": 404}
-    server.on("GET", "_snapshot/nightly/*", listing((1, "SUCCESS"), *OLD))
+    server.repository("nightly", *snaps((1, "SUCCESS"), *OLD))
     server.on("DELETE", "_snapshot/nightly/s40,s50,s60", (404, gone))
     failed, result = run_module(main, dict(ARGS, max_age="30d"))
     assert failed and "repository_missing_exception" in result["msg"] and "deleted" not in result
 
 
 def test_a_missing_answer_for_names_still_listed_fails_instead_of_looping(server, run_module):
-    server.on("GET", "_snapshot/nightly/*", listing((1, "SUCCESS"), *OLD))
+    server.repository("nightly", *snaps((1, "SUCCESS"), *OLD))
     server.on("DELETE", "_snapshot/nightly/s40,s50,s60", missing("s40"))
     server.on("GET", "_snapshot/nightly/s40,s50,s60", listing(*OLD))
     failed, result = run_module(main, dict(ARGS, max_age="30d"))
@@ -144,13 +137,17 @@ def test_a_long_backlog_goes_in_as_few_requests_as_urls_hold(server, run_module)
     now = int(time.time() * 1000)
     names = [f"s{days}-{'x' * 96}"[:100] for days in range(31, 76)]
     backlog = [{"snapshot": n, "state": "SUCCESS", "start_time_in_millis": now - 40 * DAY} for n in names]
-    server.on("GET", "_snapshot/nightly/*", (200, {"snapshots": backlog}))
+    server.repository("nightly", *backlog)
     server.on("DELETE", f"_snapshot/nightly/{','.join(names[:29])}", (200, {"acknowledged": True}))
     server.on("DELETE", f"_snapshot/nightly/{','.join(names[29:])}", (200, {"acknowledged": True}))
     failed, result = run_module(main, dict(ARGS, max_age="30d", min_count=0))
     assert not failed and len(result["deleted"]) == 45
     sent = [r["path"].split("/")[-1] for r in server.requests("DELETE")]
     assert [len(s.split(",")) for s in sent] == [29, 16] and all(len(s) <= NAMES_PER_URL for s in sent)
+    # the times are read the same way: the light listing names them, verbose reads go in URL-sized batches
+    listings = [(r["path"].split("/")[-1], r["query"]["verbose"]) for r in server.requests("GET") if r["path"] != ""]
+    assert listings[0] == ("*", "false")
+    assert sorted(len(names.split(",")) for names, verbose in listings[1:] if verbose == "true") == [16, 29]
 
 
 def test_another_clusters_snapshots_are_left_alone_unless_included(server, run_module):
@@ -158,7 +155,7 @@ def test_another_clusters_snapshots_are_left_alone_unless_included(server, run_m
     theirs = {"snapshot": "theirs", "state": "SUCCESS", "start_time_in_millis": now - 90 * DAY}
     theirs["metadata"] = {"searchops.cluster_uuid": "uuid-theirs", "searchops.cluster_name": "theirs"}
     server.on("GET", "", (200, {"cluster_name": "ours", "cluster_uuid": "uuid-ours"}))
-    server.on("GET", "_snapshot/nightly/*", (200, {"snapshots": [*listing((1, "SUCCESS"))[1]["snapshots"], theirs]}))
+    server.repository("nightly", *snaps((1, "SUCCESS")), theirs)
     failed, result = run_module(main, dict(ARGS, max_age="30d"), check_mode=True)
     assert not failed and not result["changed"] and result["deleted"] == []
     assert result["other_clusters"] == ["theirs"]
@@ -171,9 +168,7 @@ def test_without_leave_to_read_the_cluster_snapshots_that_record_one_are_left_al
     theirs = {"snapshot": "theirs", "state": "SUCCESS", "start_time_in_millis": now - 90 * DAY}
     theirs["metadata"] = {"searchops.cluster_uuid": "uuid-theirs", "searchops.cluster_name": "theirs"}
     server.on("GET", "", (403, NO_MONITOR_MAIN))
-    server.on(
-        "GET", "_snapshot/nightly/*", (200, {"snapshots": [*listing((1, "SUCCESS"), *OLD)[1]["snapshots"], theirs]})
-    )
+    server.repository("nightly", *snaps((1, "SUCCESS"), *OLD), theirs)
     failed, result = run_module(main, dict(ARGS, max_age="30d"), check_mode=True)
     assert not failed and result["other_clusters"] == ["theirs"] and "theirs" not in result["deleted"]
     assert result["deleted"], result
@@ -183,7 +178,7 @@ def test_without_leave_to_read_the_cluster_snapshots_that_record_one_are_left_al
 def test_one_deadline_bounds_every_delete_and_back_off(server, run_module, fast_clock):
     timeouts = []
     busy = (503, {"error": {"type": "concurrent_snapshot_execution_exception", "reason": "a snapshot is running"}})
-    server.on("GET", "_snapshot/nightly/*", listing((1, "SUCCESS"), *OLD))
+    server.repository("nightly", *snaps((1, "SUCCESS"), *OLD))
     server.on("DELETE", "_snapshot/nightly/s40,s50,s60", lambda r: timeouts.append(server.last_timeout) or busy)
     failed, result = run_module(main, dict(ARGS, max_age="30d", wait_timeout=10, request_timeout=60))
     assert failed and "no time left for a retry within wait_timeout" in result["msg"]
@@ -204,7 +199,7 @@ from hypothesis import strategies as st  # noqa: E402
     check_mode=st.booleans(),
 )
 def test_main_fails_only_cleanly(server, run_module, repository, max_age, max_count, min_count, check_mode):
-    server.on("GET", "_snapshot/nightly/*", listing((1, "SUCCESS"), *OLD))
+    server.repository("nightly", *snaps((1, "SUCCESS"), *OLD))
     server.on("DELETE", "_snapshot/nightly/s40,s50,s60", (200, {"acknowledged": True}))
     options = dict(ARGS, repository=repository, max_age=max_age, max_count=max_count, min_count=min_count)
     failed, result = run_module(main, options, check_mode=check_mode)

@@ -252,8 +252,8 @@ def test_once_a_crash_es_snapshot_prune_odd_start_time(server, capsys, monkeypat
         "es_snapshot_prune",
         {"max_age": "1d", "max_count": None},
         identity,
-        listing,
-        (200, {}),
+        listing,  # light
+        listing,  # verbose
     )
     assert not result.get("failed"), result["msg"]
     assert result["deleted"] == [] and sorted(result["kept"]) == ["s", "t"]
