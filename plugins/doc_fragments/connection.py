@@ -69,7 +69,8 @@ options:
         1. O(access_key) and O(secret_key), with O(session_token) only when it is given as an option
         (a E(AWS_SESSION_TOKEN) in the environment is not attached to explicit long-term keys);
         2. O(profile); 3. the E(AWS_ACCESS_KEY_ID) (or E(AWS_ACCESS_KEY)) and E(AWS_SECRET_ACCESS_KEY)
-        (or E(AWS_SECRET_KEY)) environment variables, with E(AWS_SESSION_TOKEN);
+        (or E(AWS_SECRET_KEY)) environment variables, with E(AWS_SESSION_TOKEN) (or E(AWS_SECURITY_TOKEN), as AWX's
+        Amazon Web Services credential sets it);
         4. the E(AWS_PROFILE) (or E(AWS_DEFAULT_PROFILE)) environment variable; 5. the boto3 default chain.
       - Keys and tokens must be printable ASCII without spaces; a secret key must not contain control characters.
         Such values, from options or the environment, are refused without being shown.
@@ -84,7 +85,8 @@ options:
   session_token:
     description:
       - AWS session token for temporary credentials.
-      - The E(AWS_SESSION_TOKEN) environment variable is used only with keys from the environment (see O(access_key)).
+      - The E(AWS_SESSION_TOKEN) (or E(AWS_SECURITY_TOKEN)) environment variable is used only with keys from the
+        environment (see O(access_key)).
     type: str
     aliases: [aws_session_token]
   profile:

@@ -61,6 +61,17 @@ def test_environment_keys_with_their_token_still_work(server, run_module, monkey
     assert "env-secret" not in str(result) and "env-token" not in str(result)
 
 
+def test_awx_security_token_goes_with_the_environment_keys(server, run_module, monkeypatch):
+    """AWX's Amazon Web Services credential injects a temporary token as AWS_SECURITY_TOKEN (the
+    name boto and botocore also read); without it, temporary keys are refused."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ASIAENV")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "env-secret")
+    monkeypatch.setenv("AWS_SECURITY_TOKEN", "awx-token")
+    result = run_get(server, run_module)
+    assert signed_with(server) == ("ASIAENV", "eu-west-1", "awx-token")
+    assert "awx-token" not in str(result)
+
+
 def test_unused_basic_credentials_on_aws_are_warned_about(server, run_module):
     result = run_get(
         server, run_module, access_key="AKIAX", secret_key="secret-value", username="admin", password="password-value"
