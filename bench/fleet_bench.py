@@ -29,7 +29,6 @@ import datetime
 import itertools
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -41,20 +40,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import header, stack, write  # noqa: E402
 from tests.collection import use_checkout  # noqa: E402
 from tests.integration.helpers import OpenSearch, path_repo  # noqa: E402
 
 use_checkout()
-RESULTS = ROOT / "bench" / "results" / "fleet.json"
 CALLBACKS = ROOT / "bench" / "callbacks"
 PREFIX = "bench-fleet-"  # host, repository and index names: bench-fleet-00, bench-fleet-01, ...
 TASKS = {"snapshot": "Snapshot", "prune": "Prune"}  # each playbook's module task
-
-
-def stack():
-    subprocess.run([sys.executable, str(ROOT / "tools" / "stack.py"), "up"], check=True)
-    state = Path(os.environ.get("SEARCHOPS_STACK", ROOT / ".stack"))
-    return json.loads((state / "endpoints.json").read_text())
 
 
 def names(clusters):
@@ -225,14 +218,13 @@ def main():
     url = endpoints["opensearch"]
     node = OpenSearch(url)
     cpus = os.cpu_count()
-    report = {
-        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": {"cpus": cpus, "python": platform.python_version(), "load_average_at_start": os.getloadavg()},
-        "opensearch": endpoints["opensearch_version"],
-        "clusters": args.clusters,
-        "docs_per_index": args.docs,
-        "targets": {"ratio_forks_25_to_one_cluster": 3, "return_after_server_end_seconds": 0.5},
-    }
+    report = header(
+        endpoints,
+        clusters=args.clusters,
+        docs_per_index=args.docs,
+        targets={"ratio_forks_25_to_one_cluster": 3, "return_after_server_end_seconds": 0.5},
+    )
+    report["machine"]["load_average_at_start"] = os.getloadavg()
     started = time.perf_counter()
     clean(node)
     fill(node, args.clusters, args.docs)
@@ -257,10 +249,9 @@ def main():
     finally:
         clean(node)
     report["bench_seconds"] = round(time.perf_counter() - started, 1)
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     for label in ["one_cluster"] + [f"forks_{forks}" for forks in args.forks]:
         print(label, json.dumps({key: value for key, value in report[label].items() if key != "runs"}))
-    print(f"written to {RESULTS.relative_to(ROOT)}")
+    write("fleet", report)
 
 
 if __name__ == "__main__":

@@ -13,9 +13,7 @@ Results go to bench/results/snapshot.json. Not a test: it asserts nothing.
 import argparse
 import json
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,18 +25,13 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import header, stack, write  # noqa: E402
 from tests.collection import use_checkout  # noqa: E402
 from tests.integration.helpers import Ansible  # noqa: E402
 
 use_checkout()
-RESULTS = ROOT / "bench" / "results" / "snapshot.json"
 INDEX = "bench-snapshot"
 DOC_BYTES = 100_000
-
-
-def stack():
-    subprocess.run([sys.executable, str(ROOT / "tools" / "stack.py"), "up"], check=True)
-    return json.loads((ROOT / ".stack" / "endpoints.json").read_text())
 
 
 def fill(url, size_mb):
@@ -137,13 +130,7 @@ def main():
         f"{url}/_snapshot/bench-s3", json={"type": "s3", "settings": {"bucket": "bench-snapshots"}}, timeout=60
     ).raise_for_status()
 
-    report = {
-        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "opensearch": endpoints["opensearch_version"],
-        "index_bytes": store,
-        "repositories": {},
-    }
+    report = header(endpoints, index_bytes=store, repositories={})
     with tempfile.TemporaryDirectory() as workdir:
         for repo in ("bench-fs", "bench-s3"):
             rows = measure(url, repo, args.runs, Ansible(Path(workdir)))
@@ -151,8 +138,7 @@ def main():
             print(repo, json.dumps(report["repositories"][repo]["median"]), flush=True)
     for repo in ("bench-fs", "bench-s3"):
         requests.delete(f"{url}/_snapshot/{repo}", timeout=60)
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"written to {RESULTS.relative_to(ROOT)}")
+    write("snapshot", report)
 
 
 if __name__ == "__main__":

@@ -7,19 +7,19 @@ an empty play run through ansible-playbook in turn, --rounds times; a task's cos
 (play - empty play) / tasks, the median of the rounds. The pairs are no-op tasks that send one
 request: es_request GET _cluster/health, es_snapshot_info listing the repositories (GET
 _snapshot), es_snapshot_repo finding its repository as given (GET _snapshot/<name>); each
-against uri with the same URL. Results go to bench/results/task_cost.json. Not a test: it asserts
+against uri with the same URL. The other modules' no-ops send a few requests (es_snapshot finding
+its snapshot: the cluster's identity and the snapshot; es_snapshot_prune with nothing to delete:
+the identity, the light listing and the verbose read; es_restore of an index that exists, with
+on_conflict skip: the engine, the snapshot and the cluster state; es_security_role_mapping
+finding its users mapped: the mapping, over HTTPS with basic auth on the secured node), each
+against uri sending the main one of them. Results go to bench/results/task_cost.json. Not a test: it asserts
 nothing (issue 16's target is "within 5 % of ansible.builtin.uri").
 """
 
 import argparse
 import json
-import os
-import platform
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import requests
@@ -27,21 +27,23 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import header, median, stack, task_seconds, write  # noqa: E402
 from tests.collection import use_checkout  # noqa: E402
 
 use_checkout()
-RESULTS = ROOT / "bench" / "results" / "task_cost.json"
 REPOSITORY = "bench-task-cost"
+INDEX = "bench-task-cost-data"
+SNAPSHOT = "noop"
+ROLE = "bench_task_cost"
 
 
-def stack():
-    subprocess.run([sys.executable, str(ROOT / "tools" / "stack.py"), "up"], check=True)
-    return json.loads((ROOT / ".stack" / "endpoints.json").read_text())
-
-
-def pairs(url, location):
-    """name -> (module task, uri task): the same request."""
+def pairs(url, location, secured):
+    """name -> (module task, uri task): the same request (the module's main one)."""
     repo_args = {"url": url, "repository": REPOSITORY, "type": "fs", "settings": {"location": location}}
+    snapshot_url = f"{url}/_snapshot/{REPOSITORY}/{SNAPSHOT}"
+    admin = secured["users"]["admin"]
+    mapping = {"url": secured["url"], "ca_path": secured["ca_path"], "role": ROLE, "users": ["bench"]}
+    mapping.update(username=admin["username"], password=admin["password"])
     return {
         "es_request": (
             {"searchops.snapshots.es_request": {"url": url, "path": "_cluster/health"}},
@@ -55,33 +57,62 @@ def pairs(url, location):
             {"searchops.snapshots.es_snapshot_repo": repo_args},
             {"ansible.builtin.uri": {"url": f"{url}/_snapshot/{REPOSITORY}"}},
         ),
+        "es_snapshot": (
+            {"searchops.snapshots.es_snapshot": {"url": url, "repository": REPOSITORY, "snapshot": SNAPSHOT}},
+            {"ansible.builtin.uri": {"url": snapshot_url}},
+        ),
+        "es_snapshot_prune": (
+            {"searchops.snapshots.es_snapshot_prune": {"url": url, "repository": REPOSITORY, "max_count": 10}},
+            {"ansible.builtin.uri": {"url": f"{url}/_snapshot/{REPOSITORY}/*"}},
+        ),
+        "es_restore": (
+            {"searchops.snapshots.es_restore": {"url": url, "repository": REPOSITORY, "snapshot": SNAPSHOT}},
+            {"ansible.builtin.uri": {"url": snapshot_url}},
+        ),
+        "es_security_role_mapping": (
+            {"searchops.snapshots.es_security_role_mapping": mapping},
+            {
+                "ansible.builtin.uri": {
+                    "url": f"{secured['url']}/_plugins/_security/api/rolesmapping/{ROLE}",
+                    "ca_path": secured["ca_path"],
+                    "url_username": admin["username"],
+                    "url_password": admin["password"],
+                    "force_basic_auth": True,
+                }
+            },
+        ),
     }
 
 
-def play_seconds(workdir, tasks):
-    """Wall time of one ansible-playbook run of these tasks on localhost."""
-    playbook = Path(workdir) / "play.yml"
-    play = [{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]
-    playbook.write_text(json.dumps(play))
-    cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", str(playbook)]
-    cmd += ["-e", f"ansible_connection=local ansible_python_interpreter={sys.executable}"]
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"))
-    started = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"ansible-playbook failed:\n{done.stdout}\n{done.stderr}")
-    return seconds
+def prepare(url, location, secured):
+    """The no-ops' server state: the repository holding a snapshot of an index, and a role mapped."""
+    requests.put(f"{url}/_snapshot/{REPOSITORY}", json={"type": "fs", "settings": {"location": location}}, timeout=60)
+    requests.put(f"{url}/{INDEX}", json={"settings": {"number_of_shards": 1, "number_of_replicas": 0}}, timeout=60)
+    requests.put(
+        f"{url}/_snapshot/{REPOSITORY}/{SNAPSHOT}",
+        params={"wait_for_completion": "true"},
+        json={"indices": INDEX, "include_global_state": False},
+        timeout=60,
+    )
+    api = f"{secured['url']}/_plugins/_security/api"
+    admin = secured["users"]["admin"]
+    auth = (admin["username"], admin["password"])
+    requests.put(f"{api}/roles/{ROLE}", json={}, auth=auth, verify=secured["ca_path"], timeout=60).raise_for_status()
+    requests.put(
+        f"{api}/rolesmapping/{ROLE}", json={"users": ["bench"]}, auth=auth, verify=secured["ca_path"], timeout=60
+    ).raise_for_status()
 
 
-def measure(workdir, task, count, rounds):
-    """Per-task seconds, one value per round: (count tasks - no task) / count."""
-    values = []
-    for _round in range(rounds):
-        empty = play_seconds(workdir, [])
-        full = play_seconds(workdir, [dict(task, name=f"task {n}") for n in range(count)])
-        values.append((full - empty) / count)
-    return values
+def clean(url, secured):
+    requests.delete(f"{url}/_snapshot/{REPOSITORY}/{SNAPSHOT}", timeout=60)
+    requests.delete(f"{url}/_snapshot/{REPOSITORY}", timeout=60)
+    requests.delete(f"{url}/{INDEX}", timeout=60)
+    api = f"{secured['url']}/_plugins/_security/api"
+    admin = secured["users"]["admin"]
+    for path in (f"rolesmapping/{ROLE}", f"roles/{ROLE}"):
+        requests.delete(
+            f"{api}/{path}", auth=(admin["username"], admin["password"]), verify=secured["ca_path"], timeout=60
+        )
 
 
 def main():
@@ -95,31 +126,26 @@ def main():
         "path"
     ]["repo"][0]
     location = f"{path_repo}/{REPOSITORY}"
-    requests.put(f"{url}/_snapshot/{REPOSITORY}", json={"type": "fs", "settings": {"location": location}}, timeout=60)
-    report = {
-        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "opensearch": endpoints["opensearch_version"],
-        "tasks_per_play": args.tasks,
-        "pairs": {},
-    }
+    secured = endpoints["secured"]
+    clean(url, secured)  # a killed run's leftovers
+    prepare(url, location, secured)
+    report = header(endpoints, tasks_per_play=args.tasks, pairs={})
     try:
         with tempfile.TemporaryDirectory() as workdir:
-            for name, (module_task, uri_task) in pairs(url, location).items():
-                module = measure(workdir, module_task, args.tasks, args.rounds)
-                uri = measure(workdir, uri_task, args.tasks, args.rounds)
+            for name, (module_task, uri_task) in pairs(url, location, secured).items():
+                module = task_seconds(workdir, module_task, args.tasks, args.rounds)
+                uri = task_seconds(workdir, uri_task, args.tasks, args.rounds)
                 row = {
-                    "module_seconds": round(statistics.median(module), 3),
-                    "uri_seconds": round(statistics.median(uri), 3),
+                    "module_seconds": median(module),
+                    "uri_seconds": median(uri),
                     "rounds": {"module": [round(v, 3) for v in module], "uri": [round(v, 3) for v in uri]},
                 }
                 row["ratio"] = round(row["module_seconds"] / row["uri_seconds"], 3)
                 report["pairs"][name] = row
                 print(name, json.dumps({k: v for k, v in row.items() if k != "rounds"}), flush=True)
     finally:
-        requests.delete(f"{url}/_snapshot/{REPOSITORY}", timeout=60)
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"written to {RESULTS.relative_to(ROOT)}")
+        clean(url, secured)
+    write("task_cost", report)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.searchops.snapshots.plugins.module_utils._client import batches, quote_path
+from ansible_collections.searchops.snapshots.plugins.module_utils._client import NAMES_PER_URL, batches, quote_path
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import (
     REFUSED_STATUSES,
     ConfigurationError,
@@ -37,6 +37,9 @@ COMPLETED_STATES = tuple(state for state in SNAPSHOT_STATES if state != "IN_PROG
 # the repository each, a round trip to S3. Batches read side by side cut the wait, and each request
 # stays short enough for the proxies and load balancers in front of a cluster.
 DETAIL_READERS = 4
+# Names a verbose read is given at least before the names are split among more readers: a few names
+# go in one request (each reader may open a connection of its own).
+NAMES_PER_READER = 50
 # Elasticsearch sorts and pages snapshot listings itself from 7.14 (sort, order, size, after, next).
 SORTED_LISTINGS_SINCE = (7, 14)
 LATEST_PAGE = 25
@@ -206,9 +209,12 @@ class Snapshots:
 
     def details(self, names, deadline=None):
         """The verbose info of the named snapshots (names, not patterns), in the server's words; a
-        snapshot deleted meanwhile is left out. As many names to a request as fit its URL, and up to
-        DETAIL_READERS requests in flight."""
-        groups = batches(names)
+        snapshot deleted meanwhile is left out. Up to DETAIL_READERS requests in flight, the names
+        shared out evenly among them (NAMES_PER_READER at least each), no more to a request than
+        fit its URL."""
+        readers = min(DETAIL_READERS, -(-len(names) // NAMES_PER_READER))
+        share = -(-sum(len(quote_path(name)) + 1 for name in names) // max(readers, 1))
+        groups = batches(names, min(NAMES_PER_URL, share))
         if len(groups) < 2:
             return [s for group in groups for s in self.list(group, verbose=True, deadline=deadline)]
         with ThreadPoolExecutor(max_workers=min(DETAIL_READERS, len(groups))) as pool:

@@ -35,6 +35,10 @@ options:
   snapshot:
     description:
       - Name of the snapshot, or V(latest) for the newest successful snapshot among those that match O(snapshots).
+      - For V(latest), Elasticsearch 7.14 and later sort the listing by start time and answer a page of 25 at a time,
+        newest first, until one is successful. OpenSearch and older Elasticsearch cannot sort it, and their light
+        listing has no times; the successful snapshots (and only they) are then read in full, as
+        M(searchops.snapshots.es_snapshot_info) does with O(searchops.snapshots.es_snapshot_info#module:verbose=true).
     type: str
     required: true
   snapshots:

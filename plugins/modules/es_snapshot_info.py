@@ -39,8 +39,10 @@ options:
       - The light listing does not say which data streams a snapshot holds (measured on Elasticsearch 8.19,
         OpenSearch 2.19 and 3.6, which answer C(data_streams) as an empty list even for a snapshot of data streams;
         their backing indices C(.ds-*) are listed under C(indices)); use V(true) to see C(data_streams).
-      - V(true) also returns times, durations, shard counts and failures, newest first; the server reads every snapshot's
-        metadata, which takes longer on large repositories.
+      - V(true) also returns times, durations, shard counts and failures, newest first. The light listing says which
+        snapshots are in O(states); only those are read in full, by name, in requests of as many names as fit a URL,
+        four at a time. The server reads each one's metadata from the repository (on S3 one request each), which takes
+        longer on large repositories.
     type: bool
     default: false
 extends_documentation_fragment:

@@ -123,3 +123,12 @@ def test_an_error_in_one_batch_is_the_error_of_the_read(server):
     server.on("GET", f"_snapshot/nightly/{broken}", (500, {"error": {"type": "io_exception", "reason": "disk"}}))
     with pytest.raises(HTTPError, match="io_exception"):
         Snapshots(repository_client(), "nightly").details(names)
+
+
+@pytest.mark.parametrize("count, sizes", [(10, [10]), (120, [40, 40, 40]), (300, [75, 75, 75, 75])])
+def test_details_share_the_names_out_evenly_among_the_readers(server, count, sizes):
+    """Short names fit one URL by the hundred; they are still read side by side, in even shares."""
+    names = [f"snap-{i:05d}" for i in range(count)]
+    server.repository("nightly", *({"snapshot": n, "state": "SUCCESS"} for n in names))
+    assert len(Snapshots(repository_client(), "nightly").details(names)) == count
+    assert sorted(len(r["path"].split("/")[-1].split(",")) for r in server.requests("GET")) == sizes

@@ -1,0 +1,68 @@
+"""What the benchmarks share: the local stack's endpoints, the report's header, and timing
+ansible-playbook runs of a play (a task's cost is a play of identical tasks minus an empty play)."""
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+
+
+def stack():
+    """Start the local stack (a no-op when it runs) and return its endpoints."""
+    subprocess.run([sys.executable, str(ROOT / "tools" / "stack.py"), "up"], check=True)
+    state = Path(os.environ.get("SEARCHOPS_STACK", ROOT / ".stack"))
+    return json.loads((state / "endpoints.json").read_text())
+
+
+def header(endpoints, **more):
+    """The start of every results file: when, on what, against which engine."""
+    machine = {"cpus": os.cpu_count(), "python": platform.python_version()}
+    return dict(
+        date=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        machine=machine,
+        opensearch=endpoints["opensearch_version"],
+        **more,
+    )
+
+
+def write(name, report):
+    path = RESULTS / f"{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"written to {path.relative_to(ROOT)}")
+
+
+def play_seconds(workdir, tasks):
+    """Wall time of one ansible-playbook run of these tasks on localhost."""
+    playbook = Path(workdir) / "play.yml"
+    playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]))
+    cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", str(playbook)]
+    cmd += ["-e", f"ansible_connection=local ansible_python_interpreter={sys.executable}"]
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"))
+    started = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"ansible-playbook failed:\n{done.stdout}\n{done.stderr}")
+    return seconds
+
+
+def task_seconds(workdir, task, count, rounds):
+    """A task's whole cost, one value per round: (a play of count tasks - an empty play) / count."""
+    values = []
+    for _round in range(rounds):
+        empty = play_seconds(workdir, [])
+        full = play_seconds(workdir, [dict(task, name=f"task {n}") for n in range(count)])
+        values.append((full - empty) / count)
+    return values
+
+
+def median(values):
+    return round(statistics.median(values), 3)
