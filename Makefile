@@ -102,6 +102,7 @@ stack-up: venv
 bench: collection stack-up
 	$(PY) bench/task_cost_bench.py
 	$(PY) bench/snapshot_bench.py
+	$(PY) bench/listing_bench.py
 	$(PY) bench/fleet_bench.py
 
 .PHONY: test-engines

@@ -97,7 +97,13 @@ def prepare(url, location, secured):
     api = f"{secured['url']}/_plugins/_security/api"
     admin = secured["users"]["admin"]
     auth = (admin["username"], admin["password"])
-    requests.put(f"{api}/roles/{ROLE}", json={}, auth=auth, verify=secured["ca_path"], timeout=60).raise_for_status()
+    requests.put(
+        f"{api}/roles/{ROLE}",
+        json={"cluster_permissions": ["cluster_monitor"]},
+        auth=auth,
+        verify=secured["ca_path"],
+        timeout=60,
+    ).raise_for_status()
     requests.put(
         f"{api}/rolesmapping/{ROLE}", json={"users": ["bench"]}, auth=auth, verify=secured["ca_path"], timeout=60
     ).raise_for_status()

@@ -7,8 +7,6 @@ taking and deleting snapshots need."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 from ansible_collections.searchops.snapshots.plugins.module_utils._client import NAMES_PER_URL, batches, quote_path
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import (
     REFUSED_STATUSES,
@@ -217,6 +215,9 @@ class Snapshots:
         groups = batches(names, min(NAMES_PER_URL, share))
         if len(groups) < 2:
             return [s for group in groups for s in self.list(group, verbose=True, deadline=deadline)]
+        # imported here: only large listings need threads, and every module imports this file
+        from concurrent.futures import ThreadPoolExecutor  # pylint: disable=import-outside-toplevel
+
         with ThreadPoolExecutor(max_workers=min(DETAIL_READERS, len(groups))) as pool:
             found = pool.map(lambda group: self.list(group, verbose=True, deadline=deadline), groups)
             return [s for listed in found for s in listed]

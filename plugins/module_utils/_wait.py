@@ -15,7 +15,11 @@ from ansible_collections.searchops.snapshots.plugins.module_utils._errors import
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 20.0
 POLL_FIRST = 0.2
-POLL_CAP = 10.0
+# a wait checks 25 times as often as the time already waited, at most every POLL_CAP seconds: a
+# snapshot of 13 s is seen ended within about half a second (bench/snapshot_bench.py), an hour-long
+# one within POLL_CAP, at one light request per check
+POLL_SHARE = 25
+POLL_CAP = 5.0
 NO_TIME_LEFT = "Raise wait_timeout, or check the cluster's health"
 
 
@@ -27,8 +31,8 @@ def backoff_delay(attempt, base=BACKOFF_BASE, cap=BACKOFF_CAP, rand=random.rando
 
 def poll_interval(elapsed, first=POLL_FIRST, cap=POLL_CAP):
     """Seconds to wait before the next status check: short at first (a small snapshot ends in
-    well under a second), then a tenth of the time already waited, capped."""
-    return min(cap, max(first, elapsed / 10))
+    well under a second), then a 25th of the time already waited, capped."""
+    return min(cap, max(first, elapsed / POLL_SHARE))
 
 
 class Clock:

@@ -33,8 +33,8 @@ def test_backoff_is_exponential_jittered_and_capped():
 def test_poll_interval_grows_with_elapsed_time_and_is_capped():
     assert poll_interval(0) == 0.2
     assert poll_interval(1) == 0.2
-    assert poll_interval(30) == 3.0
-    assert poll_interval(3600) == 10.0
+    assert poll_interval(30) == 1.2
+    assert poll_interval(3600) == 5.0
 
 
 def test_back_off_sleeps_warns_and_counts():
