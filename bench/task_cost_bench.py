@@ -1,10 +1,11 @@
 """Benchmark: what one task of a module costs, against ansible.builtin.uri sending the same request.
 
-    .venv/bin/python bench/task_cost_bench.py [--tasks 15] [--rounds 3]
+    .venv/bin/python bench/task_cost_bench.py [--tasks 10] [--rounds 5]
 
-Against the local stack (tools/stack.py up). For each pair, a play of --tasks identical tasks and
-an empty play run through ansible-playbook in turn, --rounds times; a task's cost is
-(play - empty play) / tasks, the median of the rounds. The pairs are no-op tasks that send one
+Against the local stack (tools/stack.py up). For each pair, --rounds rounds of three
+ansible-playbook runs back to back: an empty play, a play of --tasks identical module tasks, a
+play of --tasks identical uri tasks (side by side, so that the machine's drift between rounds
+falls on both); a task's cost is (play - empty play) / tasks, the median of the rounds. The pairs are no-op tasks that send one
 request: es_request GET _cluster/health, es_snapshot_info listing the repositories (GET
 _snapshot), es_snapshot_repo finding its repository as given (GET _snapshot/<name>); each
 against uri with the same URL. The other modules' no-ops send a few requests (es_snapshot finding
@@ -12,8 +13,8 @@ its snapshot: the cluster's identity and the snapshot; es_snapshot_prune with no
 the identity, the light listing and the verbose read; es_restore of an index that exists, with
 on_conflict skip: the engine, the snapshot and the cluster state; es_security_role_mapping
 finding its users mapped: the mapping, over HTTPS with basic auth on the secured node), each
-against uri sending the main one of them. Results go to bench/results/task_cost.json. Not a test: it asserts
-nothing (issue 16's target is "within 5 % of ansible.builtin.uri").
+against uri sending the main one of them. Results go to bench/results/task_cost.json. Not a test:
+it asserts nothing (issue 16's target is "within 5 % of ansible.builtin.uri").
 """
 
 import argparse
@@ -27,7 +28,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import header, median, stack, task_seconds, write  # noqa: E402
+from bench.common import header, median, play_seconds, stack, write  # noqa: E402
 from tests.collection import use_checkout  # noqa: E402
 
 use_checkout()
@@ -121,10 +122,22 @@ def clean(url, secured):
         )
 
 
+def side_by_side(workdir, tasks, count, rounds):
+    """Per-task seconds of each task, one value per round: (a play of count tasks - the round's empty play) / count."""
+    values = [[] for _task in tasks]
+    for _round in range(rounds):
+        empty = play_seconds(workdir, [])
+        for task, seconds in zip(tasks, values):
+            seconds.append(
+                (play_seconds(workdir, [dict(task, name=f"task {n}") for n in range(count)]) - empty) / count
+            )
+    return values
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--tasks", type=int, default=15)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--tasks", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     endpoints = stack()
     url = endpoints["opensearch"]
@@ -139,8 +152,7 @@ def main():
     try:
         with tempfile.TemporaryDirectory() as workdir:
             for name, (module_task, uri_task) in pairs(url, location, secured).items():
-                module = task_seconds(workdir, module_task, args.tasks, args.rounds)
-                uri = task_seconds(workdir, uri_task, args.tasks, args.rounds)
+                module, uri = side_by_side(workdir, (module_task, uri_task), args.tasks, args.rounds)
                 row = {
                     "module_seconds": median(module),
                     "uri_seconds": median(uri),
