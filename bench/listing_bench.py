@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import header, median, play_seconds, stack, task_seconds, write  # noqa: E402
 from tests.collection import use_checkout  # noqa: E402
 from tests.integration.faults import Toxiproxy  # noqa: E402
+from tests.integration.helpers import OpenSearch, path_repo  # noqa: E402
 
 use_checkout()
 from ansible_collections.searchops.snapshots.plugins.module_utils._client import Client  # noqa: E402
@@ -88,8 +89,8 @@ def register(url, repo, body):
     requests.put(f"{url}/_snapshot/{repo}", json=body, timeout=60).raise_for_status()
 
 
-def fs(path_repo, repo):
-    return {"type": "fs", "settings": {"location": f"{path_repo}/{repo}"}}
+def fs(folder, repo):
+    return {"type": "fs", "settings": {"location": f"{folder}/{repo}"}}
 
 
 def server_reads(url, repo, rounds):
@@ -142,12 +143,12 @@ def s3_reads(endpoints, count, latency_ms, rounds):
     return row
 
 
-def prune(workdir, url, path_repo, count):
+def prune(workdir, url, folder, count):
     """es_snapshot_prune (one task, through ansible-playbook) against one DELETE per snapshot, each
     keeping the 10 newest of count snapshots in a fresh repository."""
     for repo in (PRUNE_MODULE, PRUNE_LOOP):
         requests.delete(f"{url}/_snapshot/{repo}", timeout=60)
-        register(url, repo, fs(path_repo, f"{repo}-{time.time_ns()}"))
+        register(url, repo, fs(folder, f"{repo}-{time.time_ns()}"))
     with ThreadPoolExecutor(2) as pool:
         filled = list(pool.map(lambda repo: fill(url, repo, count), (PRUNE_MODULE, PRUNE_LOOP)))
     task = {"searchops.snapshots.es_snapshot_prune": {"url": url, "repository": PRUNE_MODULE, "max_count": 10}}
@@ -183,17 +184,15 @@ def main():
     args = parser.parse_args()
     endpoints = stack()
     url = endpoints["opensearch"]
-    path_repo = next(iter(requests.get(f"{url}/_nodes/settings", timeout=60).json()["nodes"].values()))["settings"][
-        "path"
-    ]["repo"][0]
+    folder = path_repo(OpenSearch(url))
     if requests.head(f"{url}/{INDEX}", timeout=60).status_code == 404:
         requests.put(f"{url}/{INDEX}", json={"settings": {"number_of_shards": 1, "number_of_replicas": 0}}, timeout=60)
         requests.post(f"{url}/{INDEX}/_doc", params={"refresh": "true"}, json={"n": 1}, timeout=60).raise_for_status()
     if args.fresh:
         requests.delete(f"{url}/_snapshot/{LISTING}", timeout=60)
-        register(url, LISTING, fs(path_repo, f"{LISTING}-{time.time_ns()}"))
+        register(url, LISTING, fs(folder, f"{LISTING}-{time.time_ns()}"))
     elif requests.get(f"{url}/_snapshot/{LISTING}", timeout=60).status_code == 404:
-        register(url, LISTING, fs(path_repo, LISTING))
+        register(url, LISTING, fs(folder, LISTING))
     report = header(endpoints, tasks_per_play=args.tasks, detail_readers=DETAIL_READERS)
     report["listing"] = {"fill_seconds": fill(url, LISTING, args.snapshots), "snapshots": len(names_in(url, LISTING))}
     print("filled", json.dumps(report["listing"]), flush=True)
@@ -216,7 +215,7 @@ def main():
         report["s3"] = s3_reads(endpoints, args.s3_snapshots, args.s3_latency_ms, args.rounds)
         print("s3 reads", json.dumps(report["s3"]), flush=True)
 
-        report["prune"] = prune(workdir, url, path_repo, args.prune)
+        report["prune"] = prune(workdir, url, folder, args.prune)
         print("prune", json.dumps(report["prune"]), flush=True)
     write("listing", report)
 

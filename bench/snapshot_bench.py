@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import header, stack, write  # noqa: E402
 from tests.collection import use_checkout  # noqa: E402
-from tests.integration.helpers import Ansible  # noqa: E402
+from tests.integration.helpers import Ansible, OpenSearch, path_repo  # noqa: E402
 
 use_checkout()
 INDEX = "bench-snapshot"
@@ -116,11 +116,9 @@ def main():
         "size_in_bytes"
     ]
 
-    path_repo = next(iter(requests.get(f"{url}/_nodes/settings", timeout=60).json()["nodes"].values()))["settings"][
-        "path"
-    ]["repo"][0]
+    folder = path_repo(OpenSearch(url))
     requests.put(
-        f"{url}/_snapshot/bench-fs", json={"type": "fs", "settings": {"location": f"{path_repo}/bench-fs"}}, timeout=60
+        f"{url}/_snapshot/bench-fs", json={"type": "fs", "settings": {"location": f"{folder}/bench-fs"}}, timeout=60
     ).raise_for_status()
     s3 = boto3.client(
         "s3", endpoint_url=endpoints["moto"], region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"

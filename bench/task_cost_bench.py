@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.common import header, median, play_seconds, stack, write  # noqa: E402
 from tests.collection import use_checkout  # noqa: E402
+from tests.integration.helpers import OpenSearch, path_repo  # noqa: E402
 
 use_checkout()
 REPOSITORY = "bench-task-cost"
@@ -141,10 +142,8 @@ def main():
     args = parser.parse_args()
     endpoints = stack()
     url = endpoints["opensearch"]
-    path_repo = next(iter(requests.get(f"{url}/_nodes/settings", timeout=60).json()["nodes"].values()))["settings"][
-        "path"
-    ]["repo"][0]
-    location = f"{path_repo}/{REPOSITORY}"
+    folder = path_repo(OpenSearch(url))
+    location = f"{folder}/{REPOSITORY}"
     secured = endpoints["secured"]
     clean(url, secured)  # a killed run's leftovers
     prepare(url, location, secured)

@@ -92,7 +92,7 @@ class FakeServer(BaseAdapter):
         )
 
     def _repository_answer(self, method, path, query):
-        _, name, names = path.split("/")
+        name, names = path.split("/")[1:]
         held = self.repositories[name]
         patterns = unquote(names).split(",")
         matching = [info for info in held if any(fnmatchcase(info["snapshot"], p) for p in patterns)]
