@@ -40,9 +40,9 @@ options:
         OpenSearch 2.19 and 3.6, which answer C(data_streams) as an empty list even for a snapshot of data streams;
         their backing indices C(.ds-*) are listed under C(indices)); use V(true) to see C(data_streams).
       - V(true) also returns times, durations, shard counts and failures, newest first. The light listing says which
-        snapshots are in O(states); only those are read in full, by name, in requests of as many names as fit a URL,
-        four at a time. The server reads each one's metadata from the repository (on S3 one request each), which takes
-        longer on large repositories.
+        snapshots are in O(states); only those are read in full, by name, shared out among up to four requests read side
+        by side (no more names to a request than fit a URL). The server reads each one's metadata from the repository
+        (on S3 one request each), which takes longer on large repositories.
     type: bool
     default: false
 extends_documentation_fragment:
@@ -134,7 +134,7 @@ def gather(module, client):
             listed = [
                 s
                 for s in repo.list(params["snapshots"], False)
-                if s.get("state") in (params["states"] or SNAPSHOT_STATES)
+                if not params["states"] or s.get("state") in params["states"]
             ]
         result["snapshots"] = [snapshot_summary(s) for s in listed]
         result["in_progress"] = repo.running()
