@@ -4,6 +4,7 @@ ansible-playbook runs of a play (a task's cost is a play of identical tasks minu
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -41,17 +42,25 @@ def write(name, report):
 
 def play_seconds(workdir, tasks):
     """Wall time of one ansible-playbook run of these tasks on localhost."""
+    return play_times(workdir, tasks)[0]
+
+
+def play_times(workdir, tasks):
+    """(wall, CPU) seconds of one ansible-playbook run of these tasks on localhost; CPU is the user
+    and system time of ansible-playbook and every process it started (the modules included)."""
     playbook = Path(workdir) / "play.yml"
     playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]))
     cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", str(playbook)]
     cmd += ["-e", f"ansible_connection=local ansible_python_interpreter={sys.executable}"]
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"ansible-playbook failed:\n{done.stdout}\n{done.stderr}")
-    return seconds
+    return seconds, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
 def task_seconds(workdir, task, count, rounds):

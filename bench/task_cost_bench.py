@@ -1,11 +1,13 @@
 """Benchmark: what one task of a module costs, against ansible.builtin.uri sending the same request.
 
-    .venv/bin/python bench/task_cost_bench.py [--tasks 10] [--rounds 5]
+    .venv/bin/python bench/task_cost_bench.py [--tasks 10] [--rounds 3]
 
 Against the local stack (tools/stack.py up). For each pair, --rounds rounds of three
 ansible-playbook runs back to back: an empty play, a play of --tasks identical module tasks, a
 play of --tasks identical uri tasks (side by side, so that the machine's drift between rounds
-falls on both); a task's cost is (play - empty play) / tasks, the median of the rounds. The pairs are no-op tasks that send one
+falls on both); a task's cost is (play - empty play) / tasks, the median of the rounds, in wall
+time and in CPU time (ansible-playbook and every process it starts: steadier than wall time on a
+shared machine, whose rounds vary by 15 %). The pairs are no-op tasks that send one
 request: es_request GET _cluster/health, es_snapshot_info listing the repositories (GET
 _snapshot), es_snapshot_repo finding its repository as given (GET _snapshot/<name>); each
 against uri with the same URL. The other modules' no-ops send a few requests (es_snapshot finding
@@ -28,7 +30,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import header, median, play_seconds, stack, write  # noqa: E402
+from bench.common import header, median, play_times, stack, write  # noqa: E402
 from tests.collection import use_checkout  # noqa: E402
 from tests.integration.helpers import OpenSearch, path_repo  # noqa: E402
 
@@ -124,21 +126,21 @@ def clean(url, secured):
 
 
 def side_by_side(workdir, tasks, count, rounds):
-    """Per-task seconds of each task, one value per round: (a play of count tasks - the round's empty play) / count."""
+    """Per-task (wall, CPU) seconds of each task, one pair per round: (a play of count tasks - the
+    round's empty play) / count."""
     values = [[] for _task in tasks]
     for _round in range(rounds):
-        empty = play_seconds(workdir, [])
-        for task, seconds in zip(tasks, values):
-            seconds.append(
-                (play_seconds(workdir, [dict(task, name=f"task {n}") for n in range(count)]) - empty) / count
-            )
+        empty = play_times(workdir, [])
+        for task, pairs_ in zip(tasks, values):
+            full = play_times(workdir, [dict(task, name=f"task {n}") for n in range(count)])
+            pairs_.append(tuple((f - e) / count for f, e in zip(full, empty)))
     return values
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     endpoints = stack()
     url = endpoints["opensearch"]
@@ -153,11 +155,17 @@ def main():
             for name, (module_task, uri_task) in pairs(url, location, secured).items():
                 module, uri = side_by_side(workdir, (module_task, uri_task), args.tasks, args.rounds)
                 row = {
-                    "module_seconds": median(module),
-                    "uri_seconds": median(uri),
-                    "rounds": {"module": [round(v, 3) for v in module], "uri": [round(v, 3) for v in uri]},
+                    "module_seconds": median([wall for wall, _cpu in module]),
+                    "uri_seconds": median([wall for wall, _cpu in uri]),
+                    "module_cpu_seconds": median([cpu for _wall, cpu in module]),
+                    "uri_cpu_seconds": median([cpu for _wall, cpu in uri]),
+                    "rounds": {
+                        "module": [[round(v, 3) for v in r] for r in module],
+                        "uri": [[round(v, 3) for v in r] for r in uri],
+                    },
                 }
                 row["ratio"] = round(row["module_seconds"] / row["uri_seconds"], 3)
+                row["cpu_ratio"] = round(row["module_cpu_seconds"] / row["uri_cpu_seconds"], 3)
                 report["pairs"][name] = row
                 print(name, json.dumps({k: v for k, v in row.items() if k != "rounds"}), flush=True)
     finally:
