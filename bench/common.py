@@ -53,23 +53,32 @@ def play_times(workdir, tasks):
     cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", "localhost,", str(playbook)]
     cmd += ["-e", f"ansible_connection=local ansible_python_interpreter={sys.executable}"]
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".cache" / "collections"))
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = children_cpu_seconds()
     started = time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     seconds = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = children_cpu_seconds() - cpu
     if done.returncode != 0:
         raise SystemExit(f"ansible-playbook failed:\n{done.stdout}\n{done.stderr}")
-    return seconds, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return seconds, cpu
 
 
-def task_seconds(workdir, task, count, rounds):
-    """A task's whole cost, one value per round: (a play of count tasks - an empty play) / count."""
-    values = []
+def children_cpu_seconds():
+    """User and system CPU seconds of every process this one started and waited for, so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def task_costs(workdir, tasks, count, rounds):
+    """Per-task (wall, CPU) seconds of each task, one pair per round: (a play of count such tasks -
+    the round's empty play) / count. A round runs the empty play and each task's play back to back,
+    so that the machine's drift between rounds falls on all of them."""
+    values = [[] for _task in tasks]
     for _round in range(rounds):
-        empty = play_seconds(workdir, [])
-        full = play_seconds(workdir, [dict(task, name=f"task {n}") for n in range(count)])
-        values.append((full - empty) / count)
+        empty = play_times(workdir, [])
+        for task, costs in zip(tasks, values):
+            full = play_times(workdir, [dict(task, name=f"task {n}") for n in range(count)])
+            costs.append(tuple((f - e) / count for f, e in zip(full, empty)))
     return values
 
 

@@ -29,7 +29,6 @@ import datetime
 import itertools
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -40,9 +39,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import header, stack, write  # noqa: E402
+from bench.common import children_cpu_seconds, header, stack, write  # noqa: E402
 from tests.collection import use_checkout  # noqa: E402
-from tests.integration.helpers import OpenSearch, path_repo  # noqa: E402
+from tests.integration.helpers import OpenSearch, bulk, path_repo  # noqa: E402
 
 use_checkout()
 CALLBACKS = ROOT / "bench" / "callbacks"
@@ -68,14 +67,7 @@ def fill(node, clusters, docs):
     folder = path_repo(node)
     for name in names(clusters):
         node.request("PUT", name, json={"settings": {"number_of_shards": 1, "number_of_replicas": 0}})
-        lines = [json.dumps(line) for n in range(docs) for line in ({"index": {}}, {"n": n, "cluster": name})]
-        node.request(
-            "POST",
-            f"{name}/_bulk",
-            params={"refresh": "true"},
-            data="\n".join(lines) + "\n",
-            headers={"Content-Type": "application/x-ndjson"},
-        )
+        bulk(node, name, [(None, {"n": n, "cluster": name}) for n in range(docs)])
         node.request("PUT", f"_snapshot/{name}", json={"type": "fs", "settings": {"location": f"{folder}/{name}"}})
 
 
@@ -101,11 +93,6 @@ def write_inventory(workdir, url, clusters):
 def node_cpu_seconds(node):
     stats = node.request("GET", "_nodes/stats/process")["nodes"].values()
     return sum(n["process"]["cpu"]["total_in_millis"] for n in stats) / 1000
-
-
-def children_cpu_seconds():
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def run_playbook(node, workdir, inventory, playbook, forks, extra_vars, limit=None):

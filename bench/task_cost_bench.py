@@ -30,7 +30,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import header, median, play_times, stack, write  # noqa: E402
+from bench.common import header, median, stack, task_costs, write  # noqa: E402
 from tests.collection import use_checkout  # noqa: E402
 from tests.integration.helpers import OpenSearch, path_repo  # noqa: E402
 
@@ -125,18 +125,6 @@ def clean(url, secured):
         )
 
 
-def side_by_side(workdir, tasks, count, rounds):
-    """Per-task (wall, CPU) seconds of each task, one pair per round: (a play of count tasks - the
-    round's empty play) / count."""
-    values = [[] for _task in tasks]
-    for _round in range(rounds):
-        empty = play_times(workdir, [])
-        for task, pairs_ in zip(tasks, values):
-            full = play_times(workdir, [dict(task, name=f"task {n}") for n in range(count)])
-            pairs_.append(tuple((f - e) / count for f, e in zip(full, empty)))
-    return values
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", type=int, default=10)
@@ -153,7 +141,7 @@ def main():
     try:
         with tempfile.TemporaryDirectory() as workdir:
             for name, (module_task, uri_task) in pairs(url, location, secured).items():
-                module, uri = side_by_side(workdir, (module_task, uri_task), args.tasks, args.rounds)
+                module, uri = task_costs(workdir, (module_task, uri_task), args.tasks, args.rounds)
                 row = {
                     "module_seconds": median([wall for wall, _cpu in module]),
                     "uri_seconds": median([wall for wall, _cpu in uri]),

@@ -21,7 +21,7 @@ import boto3
 import botocore.exceptions
 import pytest
 
-from tests.integration.helpers import SECURITY_API, Ansible, OpenSearch, path_repo, report, unique
+from tests.integration.helpers import SECURITY_API, Ansible, OpenSearch, bulk, path_repo, report, unique
 
 ROOT = Path(__file__).resolve().parents[2]
 STATE = Path(os.environ.get("SEARCHOPS_STACK", ROOT / ".stack"))
@@ -308,19 +308,12 @@ def index_factory(opensearch, cleanup):
         # do not wait for shards: a test may create an index whose shards cannot be assigned
         opensearch.request("PUT", name, params={"wait_for_active_shards": "0"}, json=body)
         if docs:
-            lines = []
-            for i in range(docs):
-                # random hex does not compress: `size` bytes per document really reach the repository
-                lines.append(json.dumps({"index": {"_id": str(i)}}))
-                lines.append(
-                    json.dumps({"n": i, "name": {"first": "John", "last": "Doe"}, "blob": os.urandom(size // 2).hex()})
-                )
-            opensearch.request(
-                "POST",
-                f"{name}/_bulk",
-                params={"refresh": "true"},
-                data="\n".join(lines) + "\n",
-                headers={"Content-Type": "application/x-ndjson"},
+            # random hex does not compress: `size` bytes per document really reach the repository
+            person = {"first": "John", "last": "Doe"}
+            bulk(
+                opensearch,
+                name,
+                [(str(i), {"n": i, "name": person, "blob": os.urandom(size // 2).hex()}) for i in range(docs)],
             )
         return name
 

@@ -34,6 +34,21 @@ SECURITY_API = "_plugins/_security/api"
 MAPPING_LISTS = ("users", "backend_roles", "hosts", "and_backend_roles")
 
 
+def bulk(opensearch, index, documents):
+    """Index documents ((id or None, source) pairs) in one _bulk request, refreshed."""
+    lines = []
+    for doc_id, source in documents:
+        lines.append(json.dumps({"index": {"_id": doc_id} if doc_id is not None else {}}))
+        lines.append(json.dumps(source))
+    opensearch.request(
+        "POST",
+        f"{index}/_bulk",
+        params={"refresh": "true"},
+        data="\n".join(lines) + "\n",
+        headers={"Content-Type": "application/x-ndjson"},
+    )
+
+
 def role_mapping(node, role):
     """The role's mapping as the security plugin's REST API shows it (its MAPPING_LISTS), or None."""
     entry = (node.request("GET", f"{SECURITY_API}/rolesmapping/{role}", expect=(200, 404)) or {}).get(role)
