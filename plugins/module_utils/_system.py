@@ -20,6 +20,8 @@ Sources (checked 2026-11; see docs/design.md, "Data streams and system indices")
 - Amazon OpenSearch Service, "Restoring snapshots": restore with "indices": "-.kibana*,-.opendistro*"
   (the AWS sample client also leaves out .opendistro_security and .opendistro-*).
 - The Learning to Rank plugin (both engines) keeps its feature stores in .ltrstore*.
+- This collection keeps snapshot manifests and restore drill records in two hidden indices of its own
+  (_manifest.py); a restore leaves them out like the engines' own, so they never collide with the live ones.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ SYSTEM_INDICES = (
     (".inference*", "Elasticsearch inference"),
     (".query-rules*", "Elasticsearch query rules"),
     (".ltrstore*", "the Learning to Rank plugin"),
+    ("searchops-manifests", "this collection (snapshot manifests, es_snapshot)"),
+    ("searchops-drills", "this collection (restore drill records, es_snapshot_verify)"),
 )
 
 

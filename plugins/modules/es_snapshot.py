@@ -85,9 +85,29 @@ options:
     description:
       - Arbitrary information stored with the snapshot (who took it, why).
       - The module adds C(searchops.cluster_uuid), C(searchops.cluster_name) and C(searchops.create_id) (a new random id
-        per create request); they replace keys of the same names given here. Elasticsearch limits the metadata to 1024
-        bytes, these keys included.
+        per create request); they replace keys of the same names given here, as does C(searchops.manifest)
+        (O(manifest)). Elasticsearch and OpenSearch limit the metadata to 1024 bytes of compact JSON, these keys
+        included.
     type: dict
+  manifest:
+    description:
+      - Record the snapshot's manifest before taking it. For each open index the snapshot takes (the backing indices
+        of data streams included; system indices and the collection's own left out): its documents as C(GET _count)
+        counts them after a refresh, the sum of its primaries' highest sequence numbers, and a hash of its mapping;
+        with the collection's version. The cluster's UUID and name are in the metadata already.
+      - The manifest goes in the snapshot's metadata (C(searchops.manifest)) while the metadata stays within the
+        engines' 1024 bytes. Beyond that, roughly past 15 indices, the metadata holds the manifest's SHA-256 and
+        the manifest goes in a document of the hidden index C(searchops-manifests), written before the create and
+        stored in the same snapshot. When even the digest does not fit next to O(metadata), the module fails
+        before any request that changes anything.
+      - M(searchops.snapshots.es_snapshot_verify) compares a restored copy with the manifest. A count read before
+        the create is exact only when nothing writes to the index until its shards are snapshotted; the sequence
+        numbers tell whether something did. See the README, "Restore drills".
+      - Needs C(indices:monitor/stats), C(indices:admin/refresh), C(indices:admin/mappings/get) and search on the
+        indices snapshotted, and writing to C(searchops-manifests) when the manifest goes there.
+      - Not read in check mode.
+    type: bool
+    default: true
   wait:
     description:
       - Wait until the snapshot ends and report its final state. With V(false), return once the server accepted it;
@@ -216,8 +236,10 @@ from ansible_collections.searchops.snapshots.plugins.module_utils._errors import
     ConfigurationError,
     SnapshotFailed,
 )
+from ansible_collections.searchops.snapshots.plugins.module_utils._manifest import MANIFEST_INDEX, Recorder, place
 from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run
 from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import (
+    CLUSTER_NAME,
     CLUSTER_UUID,
     CREATE_ID,
     Snapshots,
@@ -229,7 +251,7 @@ from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots imp
 )
 
 
-def create_body(params, cluster):
+def create_body(params, cluster, recorder=None, name=None):
     body = {
         "ignore_unavailable": params["ignore_unavailable"],
         "include_global_state": params["include_global_state"],
@@ -244,7 +266,22 @@ def create_body(params, cluster):
         body["indices"] = ",".join(params["indices"])
     if params["feature_states"] is not None:
         body["feature_states"] = params["feature_states"]
-    body["metadata"] = dict(params["metadata"] or {}, **(cluster or {}), **{CREATE_ID: uuid.uuid4().hex})
+    create_id = uuid.uuid4().hex
+    body["metadata"] = dict(params["metadata"] or {}, **(cluster or {}), **{CREATE_ID: create_id})
+    manifest = recorder.read(params["indices"], params["ignore_unavailable"]) if recorder else None
+    if manifest is not None:
+        body["metadata"], document = place(manifest, body["metadata"], create_id)
+        if document is not None:
+            owner = {
+                "cluster_uuid": (cluster or {}).get(CLUSTER_UUID),
+                "cluster_name": (cluster or {}).get(CLUSTER_NAME),
+            }
+            recorder.store(
+                create_id,
+                dict(document, snapshot=name, repository=params["repository"], create_id=create_id, **owner),
+            )
+            if "indices" in body:  # every index (hidden ones too) is snapshotted when none are named
+                body["indices"] += f",{MANIFEST_INDEX}"
     return body
 
 
@@ -282,7 +319,8 @@ def ensure(module, client):
 def present(module, repo, name, info, deadline, result, cluster):
     params = module.params
     if info is None:
-        body = create_body(params, cluster)
+        recorder = Recorder(repo.client, deadline) if params["manifest"] and not module.check_mode else None
+        body = create_body(params, cluster, recorder, name)
         result.update(
             changed=True,
             request={"method": "PUT", "path": repo.path(name), "query": {"wait_for_completion": "false"}, "body": body},
@@ -361,6 +399,7 @@ def main():
             wait=dict(type="bool", default=True),
             wait_timeout=dict(type="int", default=3600),
             abort=dict(type="bool", default=False),
+            manifest=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
     )

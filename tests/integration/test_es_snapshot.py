@@ -1,6 +1,8 @@
 """es_snapshot and es_snapshot_info against the real node (fs and S3 repositories)."""
 
 import datetime
+import hashlib
+import json
 import time
 
 import pytest
@@ -14,6 +16,17 @@ INFO = "searchops.snapshots.es_snapshot_info"
 
 def conn(stack):
     return {"url": stack["opensearch"]}
+
+
+def primaries_seq_no(opensearch, index):
+    shards = opensearch.request("GET", f"{index}/_stats?level=shards")["indices"][index]["shards"]
+    return sum(c["seq_no"]["max_seq_no"] for copies in shards.values() for c in copies if c["routing"]["primary"])
+
+
+def mapping_sha(opensearch, index):
+    mapping = opensearch.request("GET", f"{index}/_mapping")[index]["mappings"]
+    canonical = json.dumps(mapping, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
 def server_snapshot(opensearch, repo, name):
@@ -33,6 +46,12 @@ def test_snapshot_one_index_four_steps(ansible, stack, opensearch, index_factory
     cluster = opensearch.request("GET", "/")
     create_id = on_server["metadata"].pop("searchops.create_id")
     assert create_id == apply["request"]["body"]["metadata"]["searchops.create_id"]
+    # the manifest, from the server's own figures: 3 documents, the primaries' sequence numbers, the mapping
+    assert on_server["metadata"].pop("searchops.manifest") == {
+        "v": 1,
+        "version": "0.1.0",
+        "indices": {index: [3, primaries_seq_no(opensearch, index), mapping_sha(opensearch, index)]},
+    }
     assert on_server["metadata"] == {
         "by": "test",
         "searchops.cluster_uuid": cluster["cluster_uuid"],

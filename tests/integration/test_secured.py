@@ -158,15 +158,20 @@ def test_user_without_snapshot_permissions_gets_the_missing_permission_and_the_f
 def test_manage_snapshots_is_enough_to_register_take_list_and_prune(ansible, secured, secured_node, snapshot):
     """The user `snapshots` is mapped to the security plugin's manage_snapshots role alone, all that AWS
     documents for snapshots: every module but es_restore works with it. GET / (the cluster's identity)
-    is refused, so es_snapshot and es_snapshot_prune say what they do without it."""
+    is refused, so es_snapshot and es_snapshot_prune say what they do without it; the index statistics are
+    refused too, so es_snapshot takes the snapshot without its manifest and says so."""
     results = dict(zip(MODULES, ansible.play(one_task_each(basic(secured, "snapshots"), snapshot))))
     assert not [(m, r["msg"]) for m, r in results.items() if r.get("failed") and m != "es_restore"]
     assert results["es_snapshot"]["changed"] and results["es_snapshot"]["snapshot"]["state"] == "SUCCESS"
-    for module in ("es_snapshot", "es_snapshot_prune"):
-        (warning,) = results[module]["warnings"]
+    identity, manifest = results["es_snapshot"]["warnings"]
+    (prune_identity,) = results["es_snapshot_prune"]["warnings"]
+    for warning in (identity, prune_identity):
         assert "may not read the cluster's identity (GET / needs cluster:monitor/main" in warning
+    assert manifest.startswith("The snapshot is taken without a manifest: GET ")
+    assert "indices:monitor/stats" in manifest and "set manifest: false" in manifest
     metadata = secured_node.request("GET", f"_snapshot/{snapshot['repository']}/second")["snapshots"][0]["metadata"]
     assert "searchops.cluster_uuid" not in metadata and "searchops.create_id" in metadata
+    assert "searchops.manifest" not in metadata
     # es_restore reads the indices' state and health: it names what the user lacks, and changed nothing
     assert "no permissions for [cluster:monitor/main] and User [name=snapshots" in results["es_restore"]["msg"]
     assert "cluster_monitor action group" in results["es_restore"]["msg"]

@@ -25,6 +25,9 @@ class FakeServer(BaseAdapter):
         self.fallback = None
         # name -> snapshot infos of the fake repositories (repository())
         self.repositories = {}
+        # name -> {"docs", "seq_no", "mappings"} of the cluster's indices, for the reads of a snapshot's
+        # manifest (index())
+        self.indices = {}
 
     def on(self, method, path, *answers):
         """Answer method+path with the answers in turn (the last one repeats).
@@ -54,6 +57,9 @@ class FakeServer(BaseAdapter):
         answers = self.routes.get((request.method, path))
         if not answers and self._in_repository(request.method, path):
             answers = [self._repository_answer(request.method, path, self.sent[-1]["query"])]
+        if not answers:
+            answer = self._index_answer(request.method, path, self.sent[-1]["query"])
+            answers = [answer] if answer else answers
         if not answers and self.fallback:
             answer = self.fallback
         elif not answers:
@@ -102,6 +108,32 @@ class FakeServer(BaseAdapter):
         if query.get("verbose") != "true":
             matching = [{k: v for k, v in info.items() if k in LIGHT_KEYS} for info in matching]
         return (200, {"snapshots": matching})
+
+    def index(self, name, docs=0, seq_no=None, mappings=None):
+        """A live index of the fake cluster, as a snapshot's manifest reads it (its primaries' highest
+        sequence number: docs - 1 unless given) in GET <names>/_stats/docs, _refresh, the per-index
+        count search and GET <names>/_mapping."""
+        self.indices[name] = {"docs": docs, "seq_no": docs - 1 if seq_no is None else seq_no, "mappings": mappings}
+
+    def _index_answer(self, method, path, query):
+        parts = path.split("/")
+        if len(parts) < 2 or parts[1] not in ("_stats", "_refresh", "_search", "_mapping"):
+            return None
+        expressions = unquote(parts[0]).split(",")
+        names = [n for n in self.indices if parts[0] == "_all" or any(fnmatchcase(n, e) for e in expressions)]
+        if parts[1] == "_stats":
+            seq = {n: self.indices[n]["seq_no"] for n in names}
+            shard = {
+                n: [{"routing": {"primary": True}, "seq_no": {"max_seq_no": s, "local_checkpoint": s}}]
+                for n, s in seq.items()
+            }
+            return (200, {"indices": {n: {"shards": {"0": copies}} for n, copies in shard.items()}})
+        if parts[1] == "_mapping":
+            return (200, {n: {"mappings": self.indices[n]["mappings"] or {}} for n in names})
+        if parts[1] == "_search":
+            buckets = [{"key": n, "doc_count": self.indices[n]["docs"]} for n in names if self.indices[n]["docs"]]
+            return (200, {"hits": {"hits": []}, "aggregations": {"per_index": {"buckets": buckets}}})
+        return (200, {"_shards": {"total": len(names), "successful": len(names), "failed": 0}})
 
     def close(self):
         pass

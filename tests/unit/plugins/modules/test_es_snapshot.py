@@ -61,6 +61,7 @@ def creates(server):
 def test_create_then_wait_until_success(server, run_module):
     server.on("GET", PATH, MISSING, info("IN_PROGRESS"), info("IN_PROGRESS"), info("SUCCESS", duration_in_millis=1200))
     server.on("PUT", PATH, ACCEPTED)
+    server.index("logs", docs=3, mappings={"properties": {"n": {"type": "long"}}})
     failed, result = run_module(main, args(metadata={"by": "ansible"}))
     assert not failed and result["changed"]
     (put,) = creates(server)
@@ -71,7 +72,11 @@ def test_create_then_wait_until_success(server, run_module):
         "ignore_unavailable": False,
         "include_global_state": False,
         "partial": False,
-        "metadata": dict(OURS, by="ansible"),
+        "metadata": dict(
+            OURS,
+            by="ansible",
+            **{"searchops.manifest": {"v": 1, "version": "0.1.0", "indices": {"logs": [3, 2, "9e02491d1ebc2e40"]}}},
+        ),
     }
     assert len(create_id) == 32
     assert result["snapshot"]["state"] == "SUCCESS" and result["snapshot"]["duration_in_millis"] == 1200
@@ -117,7 +122,7 @@ def test_without_leave_to_read_the_cluster_the_snapshot_records_none_and_says_so
     server.on("PUT", PATH, ACCEPTED)
     failed, result = run_module(main, args())
     assert not failed and result["changed"], result
-    assert list(sent_metadata(server)) == ["searchops.create_id"]
+    assert list(sent_metadata(server)) == ["searchops.create_id", "searchops.manifest"]
     assert "GET / needs cluster:monitor/main" in str(result["warnings"])
 
 
