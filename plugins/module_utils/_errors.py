@@ -337,3 +337,15 @@ class SnapshotFailed(SearchError):
 
     def result(self):
         return {"snapshot": self.summary, "changed": self.changed}
+
+
+class DrillFailed(SearchError):
+    """A restore drill found an index or a query that does not match; report: the drill's result
+    (per index and query verdicts), returned with the failure."""
+
+    def __init__(self, message, hint, report):
+        super().__init__(message, hint)
+        self.report = report
+
+    def result(self):
+        return dict(self.report)

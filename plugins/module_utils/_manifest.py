@@ -224,7 +224,8 @@ def compare(expected, restored_docs, restored_seq_no, restored_mapping, toleranc
     expected: the manifest's entry (None when the manifest does not list the index). Counts must be
     equal when the restored copy has the sequence number recorded (nothing was written between the
     count and the snapshot); otherwise they may differ by tolerance (documents). The mapping must
-    hash equal when the index was not written (a write may add fields to a dynamic mapping)."""
+    hash equal when the index was not written (a write may add fields to a dynamic mapping);
+    restored_mapping None: not compared."""
     if expected is None:
         return {"result": UNVERIFIED, "reason": "not in the snapshot's manifest: restored and counted only"}
     docs, seq_no, mapping = expected
@@ -240,7 +241,7 @@ def compare(expected, restored_docs, restored_seq_no, restored_mapping, toleranc
                 else " (not written during the snapshot: they must be equal)"
             )
         )
-    if not written and restored_mapping != mapping:
+    if not written and restored_mapping is not None and restored_mapping != mapping:
         problems.append(f"mapping hash {restored_mapping} restored, {mapping} recorded")
     verdict = {"result": FAIL if problems else PASS, "written_during_snapshot": written}
     if problems:

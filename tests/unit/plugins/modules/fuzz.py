@@ -17,6 +17,7 @@ from ansible_collections.searchops.snapshots.plugins.modules import (
     es_snapshot_info,
     es_snapshot_prune,
     es_snapshot_repo,
+    es_snapshot_verify,
 )
 
 URL = "http://localhost:9200"
@@ -29,6 +30,7 @@ MODULES = {
     "es_snapshot_prune": (es_snapshot_prune, {"repository": "nightly", "max_count": 1, "wait_timeout": 30}),
     "es_restore": (es_restore, {"repository": "nightly", "snapshot": "latest", "wait_timeout": 30}),
     "es_security_role_mapping": (es_security_role_mapping, {"role": "manage_snapshots", "users": ["bob"]}),
+    "es_snapshot_verify": (es_snapshot_verify, {"repository": "nightly", "snapshot": "snap-1", "wait_timeout": 30}),
 }
 
 
