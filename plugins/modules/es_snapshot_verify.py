@@ -201,6 +201,7 @@ deleted_leftovers:
   elements: str
 """
 
+import contextlib
 import datetime
 import json
 import signal
@@ -453,16 +454,28 @@ class Drill:
         try:
             report = self.restore_and_compare(manifest, sources)
             report["duration_in_millis"] = int((self.client.clock.now() - started) * 1000)
-        finally:
-            try:
-                self.indices.delete([n for n in self.names.values() if n in self.indices.state()], [])
-            finally:
-                signal.signal(signal.SIGTERM, previous)
+        except SearchError as err:
+            self.delete_copies(previous)
+            # the record says why; when even that fails, it stays running and the next drill ends it
+            with contextlib.suppress(SearchError):
+                self.record_update(self.id, {"state": "error", "reason": str(err), "ended": now_iso(self.client)})
+            raise
+        except BaseException:  # KeyboardInterrupt (Ctrl-C reaches the module too)
+            self.delete_copies(previous)
+            raise
+        self.delete_copies(previous)
         report["drill"] = self.id
         final = {k: report[k] for k in ("indices", "queries", "summary", "duration_in_millis", "manifest")}
         state = "failed" if report["summary"]["fail"] else "passed"
         self.record_update(self.id, dict(final, state=state, ended=now_iso(self.client)))
         return report
+
+    def delete_copies(self, previous_handler):
+        """Delete every copy that exists (never a wildcard: only the names this drill made)."""
+        try:
+            self.indices.delete([n for n in self.names.values() if n in self.indices.state()], [])
+        finally:
+            signal.signal(signal.SIGTERM, previous_handler)
 
     def restore_and_compare(self, manifest, sources):
         deadline = self.client.clock.deadline(self.params["wait_timeout"])

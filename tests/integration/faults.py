@@ -133,11 +133,25 @@ class Background:
         assert not self.thread.is_alive(), f"the module run did not end within {timeout:.0f}s"
         return self.result, self.took
 
-    def kill(self):
+    def processes(self):
+        """The pids of this run's ansible-playbook and of every process under it."""
         roots = [pid for pid, cmd in _processes().items() if "ansible-playbook" in cmd and self.tmp_path in cmd]
         assert roots, "no ansible-playbook process of this test is running"
+        return list(dict.fromkeys(roots + [d for root in roots for d in _descendants(root)]))
+
+    def module_processes(self, module):
+        """The pids of the Python processes running the module (not the shell that started them)."""
+        commands = _processes()
+        return [
+            pid
+            for pid in self.processes()
+            if f"AnsiballZ_{module}.py" in commands.get(pid, "") and not commands[pid].startswith("/bin/sh")
+        ]
+
+    def kill(self):
+        pids = self.processes()
         injected("ansible-playbook SIGKILL")
-        for pid in roots + [d for root in roots for d in _descendants(root)]:
+        for pid in pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
 

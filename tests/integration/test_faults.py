@@ -12,8 +12,11 @@ timeout (a 504 after the node acted), and /storm-429/ and /storm-503/ are rate l
 """
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -580,3 +583,151 @@ def test_playbook_killed_during_wait_then_run_again(ansible, faults, opensearch,
     # the second run attached to the snapshot the first one took: it took none itself
     assert second["changed"] is False, second
     assert second["snapshot"]["state"] == "SUCCESS" == snapshot_state(opensearch, repo, name)
+
+
+# ---------------------------------------------------------------- restore drills (issue 17)
+
+VERIFY = "searchops.snapshots.es_snapshot_verify"
+DRILL_PREFIX = "searchops-drill-"
+
+
+def drill_copies(opensearch):
+    found = opensearch.request(
+        "GET", f"_cat/indices/{DRILL_PREFIX}*", params={"format": "json", "expand_wildcards": "all"}
+    )
+    return sorted(row["index"] for row in found)
+
+
+@pytest.fixture
+def drill_leftovers(opensearch):
+    """Copies and drill records the test left are removed afterwards."""
+    records = []
+    yield records
+    for name in drill_copies(opensearch):
+        opensearch.request("DELETE", name, expect=(200, 404))
+    for drill in records:
+        opensearch.request("DELETE", f"searchops-drills/_doc/{drill}", expect=(200, 404))
+
+
+def running_drills(opensearch):
+    query = {"query": {"term": {"state": "running"}}}
+    answer = opensearch.request("GET", "searchops-drills/_search", json=query, expect=(200, 404))
+    return [hit["_id"] for hit in (answer.get("hits") or {}).get("hits", [])]
+
+
+def test_a_killed_drill_leaves_copies_the_next_drill_deletes_first(
+    ansible, faults, opensearch, index_factory, fs_repo, drill_leftovers
+):
+    """ansible-playbook is killed (SIGKILL: no handler runs) while the drill's copy is being restored:
+    the copy stays, and its record says running. The next drill deletes that copy first (changed), marks
+    the record interrupted, and passes."""
+    index, repo = slow_snapshot_setup(index_factory, fs_repo, max_restore_bytes_per_sec="250kb")
+    taken = ansible(
+        SNAPSHOT, {"url": opensearch.url, "repository": repo, "snapshot": unique("snap"), "indices": [index]}
+    )
+    assert taken["snapshot"]["state"] == "SUCCESS", taken
+    args = {"url": opensearch.url, "repository": repo, "snapshot": taken["snapshot"]["snapshot"]}
+    run = Background(ansible, VERIFY, args)
+    copy = DRILL_PREFIX + index
+    wait_for(lambda: exists(opensearch, copy), 60, "the drill's restore to start")
+    run.kill()
+    run.join(RUN_BOUND)
+    (killed,) = running_drills(opensearch)
+    drill_leftovers.append(killed)
+    assert drill_copies(opensearch) == [copy]
+
+    result = ansible(VERIFY, args)
+    drill_leftovers.append(result.get("drill"))
+    assert_clean(result)
+    assert not result.get("failed") and result["changed"], result
+    assert result["deleted_leftovers"] == [copy] and result["plan"]["leftovers"] == [copy]
+    assert result["indices"][index]["result"] == "pass"
+    assert drill_copies(opensearch) == [] and running_drills(opensearch) == []
+    record = opensearch.request("GET", f"searchops-drills/_doc/{killed}")["_source"]
+    assert record["state"] == "interrupted"
+
+
+def test_writes_during_the_snapshot_fail_an_exact_drill_and_pass_within_a_tolerance(
+    ansible, faults, toxiproxy, opensearch, index_factory, fs_repo, drill_leftovers
+):
+    """A writer indexes into one index all through es_snapshot, whose requests are each 300 ms late
+    (toxiproxy): documents land between the manifest's count and the snapshot. The manifest's sequence
+    numbers show it: with count_tolerance 0 that index fails, naming both counts; the quiet index in
+    the same snapshot passes exactly; a tolerance large enough passes."""
+    busy, quiet = index_factory(docs=10), index_factory(docs=10)
+    repo = fs_repo()
+    written = []
+    stop = threading.Event()
+
+    def writer():
+        while not stop.is_set():
+            opensearch.request("POST", f"{busy}/_doc", json={"n": len(written)}, expect=(201,))
+            written.append(1)
+            time.sleep(0.02)
+
+    thread = threading.Thread(target=writer, daemon=True)
+    toxiproxy.add("opensearch", "latency", latency=300)
+    thread.start()
+    try:
+        taken = ansible(
+            SNAPSHOT,
+            {"url": faults["opensearch"], "repository": repo, "snapshot": unique("snap"), "indices": [busy, quiet]},
+        )
+    finally:
+        stop.set()
+        thread.join(10)
+        toxiproxy.reset()
+    assert taken["snapshot"]["state"] == "SUCCESS", taken
+    args = {"url": opensearch.url, "repository": repo, "snapshot": taken["snapshot"]["snapshot"]}
+
+    exact = ansible(VERIFY, args)
+    drill_leftovers.append(exact.get("drill"))
+    assert_clean(exact)
+    assert exact["failed"], exact
+    verdict = exact["indices"][busy]
+    assert verdict["result"] == "fail" and verdict["written_during_snapshot"], verdict
+    assert verdict["docs"] > verdict["expected_docs"] >= 10
+    assert (
+        f"{verdict['docs']} documents restored, {verdict['expected_docs']} counted before the snapshot" in exact["msg"]
+    )
+    assert exact["indices"][quiet] == {
+        "target": DRILL_PREFIX + quiet,
+        "result": "pass",
+        "docs": 10,
+        "expected_docs": 10,
+        "written_during_snapshot": False,
+    }
+
+    tolerant = ansible(VERIFY, dict(args, count_tolerance=len(written)))
+    drill_leftovers.append(tolerant.get("drill"))
+    assert not tolerant.get("failed") and tolerant["summary"]["fail"] == 0, tolerant
+    assert tolerant["indices"][busy]["result"] == "pass" and tolerant["indices"][busy]["written_during_snapshot"]
+    assert drill_copies(opensearch) == []
+
+
+def test_a_drill_stopped_with_sigterm_deletes_its_copies_and_records_why(
+    ansible, faults, opensearch, index_factory, fs_repo, drill_leftovers
+):
+    """SIGTERM to the module (a cancelled job, a stopped container) while its copy is restored: the copy is
+    deleted on the way out, the failure says so, and the record says why the drill ended."""
+    index, repo = slow_snapshot_setup(index_factory, fs_repo, max_restore_bytes_per_sec="250kb")
+    taken = ansible(
+        SNAPSHOT, {"url": opensearch.url, "repository": repo, "snapshot": unique("snap"), "indices": [index]}
+    )
+    run = Background(
+        ansible, VERIFY, {"url": opensearch.url, "repository": repo, "snapshot": taken["snapshot"]["snapshot"]}
+    )
+    wait_for(lambda: exists(opensearch, DRILL_PREFIX + index), 60, "the drill's restore to start")
+    (module,) = run.module_processes("es_snapshot_verify")
+    injected("module SIGTERM")
+    os.kill(module, signal.SIGTERM)
+    result, _ = run.join(RUN_BOUND)
+    assert_clean(result)
+    assert result["failed"] and result["msg"].startswith("The drill was interrupted (signal 15)"), result
+    assert drill_copies(opensearch) == []
+    answer = opensearch.request(
+        "GET", "searchops-drills/_search", json={"query": {"term": {"snapshot": taken["snapshot"]["snapshot"]}}}
+    )
+    (hit,) = answer["hits"]["hits"]
+    drill_leftovers.append(hit["_id"])
+    assert hit["_source"]["state"] == "error" and "interrupted" in hit["_source"]["reason"]
