@@ -230,3 +230,30 @@ def test_a_selection_matching_nothing_is_an_error_listing_the_snapshot(ansible, 
     result = ansible(RESTORE, dict(conn(stack), repository=snapshotted["repo"], snapshot="snap", indices=indices))
     assert result["failed"] and "match no index and no data stream of the snapshot" in result["msg"], result
     assert f"the data streams {name}" in result["msg"] and "Nothing was changed" in result["msg"]
+
+
+def test_a_drill_restores_a_streams_backing_indices_by_name_and_creates_no_stream(
+    ansible, stack, opensearch, streams, fs_repo
+):
+    """es_snapshot records the backing indices in the manifest; the drill restores each by name as a
+    hidden copy (no data stream is created, so nothing but indices has to be deleted: the engines without
+    the data stream API can drill too), and each copy matches."""
+    name = streams.create()
+    repo = fs_repo()
+    taken = ansible(
+        "searchops.snapshots.es_snapshot", dict(conn(stack), repository=repo, snapshot="drilled", indices=[name])
+    )
+    assert taken["snapshot"]["data_streams"] == [name], taken
+    backing = resolved(opensearch, name)["backing_indices"]
+    assert sorted(taken["snapshot"]["metadata"]["searchops.manifest"]["indices"]) == sorted(backing)
+    result = ansible(
+        "searchops.snapshots.es_snapshot_verify", dict(conn(stack), repository=repo, snapshot="drilled", indices=[name])
+    )
+    opensearch.request("DELETE", f"searchops-drills/_doc/{result.get('drill')}", expect=(200, 404))
+    assert not result.get("failed"), result
+    assert sorted(result["indices"]) == sorted(backing)
+    assert [v["docs"] for _, v in sorted(result["indices"].items())] == list(range(1, GENERATIONS + 1))
+    assert all(v["result"] == "pass" for v in result["indices"].values())
+    streams_now = opensearch.request("GET", "_resolve/index/*", params={"expand_wildcards": "all"})["data_streams"]
+    assert not [s for s in streams_now if s["name"].startswith("searchops-drill-")]
+    assert resolved(opensearch, name)["backing_indices"] == backing
