@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from ansible.module_utils.basic import missing_required_lib
 
@@ -326,12 +326,16 @@ class Client:
             data = body.encode() if isinstance(body, str) else json.dumps(body, separators=(",", ":")).encode()
             headers["Content-Type"] = content_type or "application/json"
         may_repeat = (method in IDEMPOTENT) if retry is None else retry
+        # spaces as %20, not requests' form encoding (+): SigV4 signs the query as AWS reads it
+        # (None values left out, as requests leaves them out)
+        present = {k: v for k, v in (query or {}).items() if v is not None}
+        target = f"{url}?{urlencode(present, quote_via=quote, safe='')}" if present else url
         attempt = 0
         while True:
             timeout = self._time_left(deadline, f"{method} {url}")
             try:
                 raw = self.session.request(
-                    method, url, params=query, data=data, headers=headers, timeout=timeout, proxies=self.proxies
+                    method, target, data=data, headers=headers, timeout=timeout, proxies=self.proxies
                 )
             except requests.exceptions.RequestException as err:
                 failure = self._connection_failure(err, url, timeout)

@@ -186,3 +186,22 @@ def test_date_header_instead_of_x_amz_date(stack, iam_factory):
         f"{stack['gateway']}{path}", headers={"Date": date, "Authorization": authorization}, timeout=30
     )
     assert response.status_code == 200, response.text
+
+
+def test_a_query_value_with_spaces_is_signed_as_aws_reads_it(ansible, stack, iam_factory, index_factory):
+    """es_request through the domain gateway with a space (and a +) in a query value: signed as AWS
+    canonicalizes it (%20), not as requests' form encoding sends it (+), which AWS refuses."""
+    user = iam_factory.user(ES_HTTP_ALL)
+    index = index_factory(docs=3)
+    args = {
+        "url": stack["gateway"],
+        "access_key": user["key"],
+        "secret_key": user["secret"],
+        "region": "us-east-1",
+        "auth_type": "aws_sigv4",
+        "path": f"{index}/_count",
+        "query": {"q": "n:1 OR n:2", "default_operator": "OR"},
+    }
+    result = ansible("searchops.snapshots.es_request", args)
+    assert not result.get("failed"), result
+    assert result["json"]["count"] == 2

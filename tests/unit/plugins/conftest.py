@@ -20,6 +20,8 @@ class FakeServer(BaseAdapter):
         super().__init__()
         self.routes = {}
         self.sent = []
+        # the URLs as sent (percent-encoding and all)
+        self.urls = []
         self.last_timeout = None
         # answer(request) for requests no route matches (None: a 404 "not_routed")
         self.fallback = None
@@ -39,6 +41,7 @@ class FakeServer(BaseAdapter):
 
     def send(self, request, **kwargs):
         parts = urlsplit(request.url)
+        self.urls.append(request.url)
         self.last_timeout = kwargs.get("timeout")
         path = parts.path.lstrip("/")
         try:
