@@ -92,7 +92,7 @@ options:
   manifest:
     description:
       - Record the snapshot's manifest before taking it. For each open index the snapshot takes (the backing indices
-        of data streams included; system indices and the collection's own left out): its documents as C(GET _count)
+        of data streams included; system indices and the collection's own left out), its documents as C(GET _count)
         counts them after a refresh, the sum of its primaries' highest sequence numbers, and a hash of its mapping;
         with the collection's version. The cluster's UUID and name are in the metadata already.
       - The manifest goes in the snapshot's metadata (C(searchops.manifest)) while the metadata stays within the

@@ -37,6 +37,11 @@ def test_demo_prints_the_restored_document_and_its_setup_converges(ansible, setu
     assert restore["changed"] and restore["restored_indices"] == [{"index": index, "source": index, "docs": 1}]
     (document,) = task_results(demo, "The restored document")
     assert document["msg"] == {"title": "Moneyball", "director": "Bennett Miller", "year": 2011}
+    (drill,) = task_results(
+        demo, "Restore drill of the snapshot (a hidden copy, compared with the snapshot's manifest, then deleted)"
+    )
+    assert drill["summary"] == {"pass": 2, "fail": 0, "unverified": 0}, drill
+    assert drill["indices"][index]["docs"] == drill["indices"][index]["expected_docs"] == 1
     (summary,) = task_results(demo, "Summary")
     assert f"role:       arn:aws:iam::123456789012:role/{setup_vars['snapshot_iam_role_name']}" in summary["msg"]
 
@@ -181,6 +186,42 @@ def test_snapshot_restore_migrate_and_prune(ansible, setup_vars, index_factory, 
     assert changed(ansible.playbook("prune", INVENTORY, prune)) == 0
 
 
+def test_verify_drills_the_latest_snapshot_on_its_cluster_and_on_a_scratch_cluster(
+    ansible, setup_vars, index_factory, cleanup, opensearch
+):
+    """The verify playbook: a restore drill of the latest snapshot on the cluster that took it (the AWS-like
+    domain), then on a scratch cluster (the node reached directly, as a self-managed cluster) that registers
+    the bucket read-only first. Both leave nothing behind and report every check passed."""
+    index = index_factory(docs=4)
+    ansible.playbook("setup", INVENTORY, setup_vars)
+    chosen = dict(setup_vars, searchops_indices=[index])
+    taken = unique("snap")
+    ansible.playbook("snapshot", INVENTORY, dict(chosen, searchops_snapshot_name=taken))
+    queries = [{"index": index, "query": {"range": {"n": {"gte": 2}}}, "hits": 2}]
+    verify = dict(chosen, searchops_verify_snapshots=[taken], searchops_verify_queries=queries)
+
+    on_domain = ansible.playbook("verify", INVENTORY, verify)
+    assert changed(on_domain) == 0
+    (drill,) = task_results(on_domain, "Restore drill")
+    assert drill["snapshot"]["snapshot"] == taken and drill["summary"] == {"pass": 2, "fail": 0, "unverified": 0}
+    (report,) = task_results(on_domain, "Report the drill")
+    assert report["msg"][1] == "checks:    2 passed, 0 failed, 0 unverified (indices and queries)"
+
+    scratch = dict(verify, searchops_verify_on="local_node", searchops_verify_register=True)
+    scratch["searchops_verify_repository"] = unique("ro")
+    cleanup["repositories"].append(scratch["searchops_verify_repository"])
+    on_scratch = ansible.playbook("verify", INVENTORY, scratch)
+    (drill,) = task_results(on_scratch, "Restore drill")
+    assert drill["summary"]["pass"] == 2, drill
+    repository = opensearch.request("GET", f"_snapshot/{scratch['searchops_verify_repository']}")
+    assert next(iter(repository.values()))["settings"]["readonly"] == "true"
+    assert changed(ansible.playbook("verify", INVENTORY, scratch)) == 0
+    found = opensearch.request(
+        "GET", "_cat/indices/searchops-drill-*", params={"format": "json", "expand_wildcards": "all"}
+    )
+    assert found == []
+
+
 @pytest.fixture
 def kms_key(aws_clients):
     """A KMS key in moto with an alias; scheduled for deletion afterwards."""
@@ -273,7 +314,7 @@ def test_the_aws_example_inventory_fits_every_playbook():
             assert hostvars[host]["searchops_bucket"] and hostvars[host]["searchops_aws"]["region"]
     assert len(listing["searchops_migration_sources"]["hosts"]) == 1
     # by name, and by path from playbooks/
-    for name in ("setup", "snapshot", "restore", "migrate", "prune", "demo"):
+    for name in ("setup", "snapshot", "restore", "migrate", "prune", "verify", "demo"):
         for playbook in (f"searchops.snapshots.{name}", ROOT / "playbooks" / f"{name}.yml"):
             subprocess.run(
                 [bin_dir / "ansible-playbook", "--syntax-check", "-i", example, playbook],
