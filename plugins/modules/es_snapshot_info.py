@@ -45,7 +45,7 @@ options:
         snapshots are in O(states); only those are read in full, by name, shared out among up to four requests read side
         by side (no more names to a request than fit a URL). The server reads each one's metadata from the repository
         (on S3 one request each), which takes longer on large repositories.
-      - V(true) also returns each snapshot's manifest (C(manifest)): the light listing has no metadata. A manifest
+      - V(true) also returns each snapshot's manifest (C(manifest)); the light listing has no metadata. A manifest
         that M(searchops.snapshots.es_snapshot) stored in a document of the hidden index C(searchops-manifests) (when
         it did not fit in the metadata) is read from this cluster, the documents of all listed snapshots in one
         C(_mget) request (one per 100 documents). When reading that index is refused, a warning says so and the
@@ -55,7 +55,7 @@ options:
   drills:
     description:
       - Return each listed snapshot's last restore drill (C(last_drill)), read from the hidden index
-        C(searchops-drills) of this cluster, where M(searchops.snapshots.es_snapshot_verify) records its drills: one
+        C(searchops-drills) of this cluster, where M(searchops.snapshots.es_snapshot_verify) records its drills, in one
         search for all listed snapshots (one per 1000 snapshots).
       - Drills run on another cluster (a scratch cluster) are recorded there and are not seen here.
       - When the search is refused, a warning says so and C(last_drill) is left out; the listing goes on.

@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from .helpers import secured_connection, unique
-from .test_secured import snapshot  # noqa: F401 (a fixture: a snapshot on the secured node)
+from .test_secured import snapshot  # noqa: F401 pylint: disable=unused-import
 
 SNAPSHOT = "searchops.snapshots.es_snapshot"
 INFO = "searchops.snapshots.es_snapshot_info"

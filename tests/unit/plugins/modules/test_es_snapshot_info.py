@@ -145,11 +145,13 @@ def warnings(result):
     return [w["event"]["msg"] if isinstance(w, dict) else w for w in result.get("warnings", [])]
 
 
-def pointer(document, indices=INDICES):
+def pointer(document, indices=None):
+    indices = indices or INDICES
     return {"v": 1, "version": "0.1.0", "document": document, "sha256": digest(indices), "count": 1, "docs": 3}
 
 
-def manifest_document(document, indices=INDICES):
+def manifest_document(document, indices=None):
+    indices = indices or INDICES
     return {"v": 1, "version": "0.1.0", "indices": indices, "snapshot": document, "create_id": document}
 
 
