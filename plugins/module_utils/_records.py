@@ -52,7 +52,10 @@ def shown_manifest(entry, read=None):
     found, source = read
     if not found:
         return dict(shown, document_found=False)
-    return dict(source, **shown, document_found=True, authentic=authentic(entry, source))
+    found = dict(source)
+    found.update(shown)
+    found.update(document_found=True, authentic=authentic(entry, source))
+    return found
 
 
 def manifest_reads(docs):
