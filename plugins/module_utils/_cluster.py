@@ -148,3 +148,16 @@ def restore_refusal(snapshot, info):
     if version > info["version"]:
         return f"was taken by {taken_by}, newer than this cluster ({describe(info)})"
     return None
+
+
+def capacity(client):
+    """(settings, nodes, open shards): the cluster settings with their defaults (flat), each node's
+    name, roles and disk (GET _nodes/stats/fs), and the shards that count against
+    cluster.max_shards_per_node (active, initializing and unassigned); for _drill.capacity_problems."""
+    settings = client.request("GET", "_cluster/settings", query={"include_defaults": "true", "flat_settings": "true"})
+    nodes = client.request(
+        "GET", "_nodes/stats/fs", query={"filter_path": "nodes.*.name,nodes.*.roles,nodes.*.fs.total"}
+    )
+    health = client.request("GET", "_cluster/health").body
+    open_shards = sum(health.get(k, 0) for k in ("active_shards", "initializing_shards", "unassigned_shards"))
+    return settings.body, nodes.body.get("nodes") or {}, open_shards

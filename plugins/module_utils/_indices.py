@@ -17,6 +17,36 @@ from ansible_collections.searchops.snapshots.plugins.module_utils._errors import
     WaitTimeout,
 )
 
+# The fields of GET _stats?level=shards that say each shard copy's sequence numbers.
+SEQ_NO_FIELDS = "indices.*.shards.*.routing.primary,indices.*.shards.*.seq_no"
+
+
+def primaries_seq_no(stats):
+    """{index: sum of its primaries' highest sequence numbers, or None when an operation was still
+    in flight on a primary (local checkpoint behind the highest number)} from GET _stats?level=shards."""
+    found = {}
+    for index, entry in (stats.get("indices") or {}).items():
+        total = 0
+        for copies in (entry.get("shards") or {}).values():
+            for copy in copies:
+                if (copy.get("routing") or {}).get("primary"):
+                    seq = copy.get("seq_no") or {}
+                    settled = seq.get("max_seq_no") is not None and seq.get("local_checkpoint") == seq["max_seq_no"]
+                    total = total + seq["max_seq_no"] if total is not None and settled else None
+        found[index] = total
+    return found
+
+
+def failed_primaries(rows):
+    """{index: why} for the indices with a primary whose recovery failed (a restore that could not read
+    its files: UNASSIGNED, ALLOCATION_FAILED), from GET _cat/shards?format=json rows."""
+    failed = {}
+    for row in rows if isinstance(rows, list) else []:
+        if isinstance(row, dict) and row.get("prirep") == "p" and row.get("unassigned.reason") == "ALLOCATION_FAILED":
+            detail = row.get("unassigned.details") or "no details"
+            failed.setdefault(row.get("index"), f"shard {row.get('shard')} could not be restored: {detail}")
+    return failed
+
 
 def restored_and_active(health):
     """An index being restored shows yellow with no active primary: done means every primary
@@ -123,8 +153,10 @@ class Indices:
             self.client.request("POST", quote_path(",".join(batch), action), retry=True)
             done += batch
 
-    def wait_active(self, names, deadline):
-        """Poll index health until every shard of the indices is active (restored_and_active)."""
+    def wait_active(self, names, deadline, failed=None):
+        """Poll index health until every shard of the indices is active (restored_and_active). failed:
+        a dict that, when given, takes the indices whose primary could not be restored ({index: why}),
+        which then end the wait for them instead of running into the deadline."""
         pending = list(names)
         health = {}
 
@@ -139,6 +171,9 @@ class Indices:
                 ).body
                 health.update(body.get("indices") or {})
             pending[:] = [name for name in pending if not restored_and_active(health.get(name))]
+            if failed is not None and pending:
+                failed.update(self.failed_primaries(pending, deadline))
+                pending[:] = [name for name in pending if name not in failed]
             return True if not pending else None
 
         def timed_out(elapsed, unreachable):
@@ -149,6 +184,50 @@ class Indices:
             )
 
         self.client.clock.poll(all_active, deadline, timed_out, self.client.warn)
+
+    def failed_primaries(self, names, deadline=None):
+        """{index: why} for those of the indices with a primary that could not be restored."""
+        failed = {}
+        for batch in batches(names):
+            rows = self.client.request(
+                "GET",
+                quote_path("_cat", "shards", ",".join(batch)),
+                query={"format": "json", "h": "index,shard,prirep,state,unassigned.reason,unassigned.details"},
+                deadline=deadline,
+                any_body=True,
+            ).body
+            failed.update(failed_primaries(rows))
+        return failed
+
+    def refresh(self, names, deadline=None):
+        for batch in batches(names):
+            self.client.request("POST", quote_path(",".join(batch), "_refresh"), retry=True, deadline=deadline)
+
+    def seq_numbers(self, expression, ignore_unavailable=False, deadline=None):
+        """primaries_seq_no of the open indices an expression names (hidden ones too)."""
+        query = {"level": "shards", "expand_wildcards": "open,hidden", "filter_path": SEQ_NO_FIELDS}
+        if ignore_unavailable:
+            query.update(ignore_unavailable="true", allow_no_indices="true")
+        body = self.client.request("GET", quote_path(expression, "_stats", "docs"), query=query, deadline=deadline).body
+        return primaries_seq_no(body)
+
+    def mappings(self, names, deadline=None):
+        """{index: its mapping} (the mappings object of GET <index>/_mapping)."""
+        found = {}
+        for batch in batches(names):
+            body = self.client.request("GET", quote_path(",".join(batch), "_mapping"), deadline=deadline).body
+            found.update({name: (entry or {}).get("mappings") for name, entry in body.items()})
+        return found
+
+    def count(self, name, query, deadline=None):
+        """Documents of the index matching a query (GET _count, the query as the source parameter)."""
+        source = json.dumps({"query": query}, separators=(",", ":"))
+        return self.client.request(
+            "GET",
+            quote_path(name, "_count"),
+            query={"source": source, "source_content_type": "application/json"},
+            deadline=deadline,
+        ).body.get("count")
 
     def doc_counts(self, names, deadline=None):
         """{index: number of documents}, as GET _count counts them, in one search per batch of names: the

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from ansible_collections.searchops.snapshots.plugins.module_utils._client import batches, quote_path
+from ansible_collections.searchops.snapshots.plugins.module_utils._client import quote_path
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import ConfigurationError, HTTPError
 from ansible_collections.searchops.snapshots.plugins.module_utils._indices import Indices
 from ansible_collections.searchops.snapshots.plugins.module_utils._system import system_reason
@@ -65,22 +65,6 @@ def digest(indices):
     return hashlib.sha256(canonical(indices).encode()).hexdigest()
 
 
-def primaries_seq_no(stats):
-    """{index: sum of its primaries' highest sequence numbers, or None when an operation was still
-    in flight on a primary (local checkpoint behind the highest number)} from GET _stats?level=shards."""
-    found = {}
-    for index, entry in (stats.get("indices") or {}).items():
-        total = 0
-        for copies in (entry.get("shards") or {}).values():
-            for copy in copies:
-                if (copy.get("routing") or {}).get("primary"):
-                    seq = copy.get("seq_no") or {}
-                    settled = seq.get("max_seq_no") is not None and seq.get("local_checkpoint") == seq["max_seq_no"]
-                    total = total + seq["max_seq_no"] if total is not None and settled else None
-        found[index] = total
-    return found
-
-
 def entry(docs, seq_no, mapping):
     """One index of a manifest: [documents, primaries' sequence number or None, mapping hash]."""
     return [docs, seq_no, mapping]
@@ -111,35 +95,23 @@ class Recorder:
             return None
 
     def _read(self, expressions, ignore_unavailable):
+        indices = Indices(self.client)
         target = ",".join(expressions) if expressions else "_all"
-        before = self._seq_no(target, ignore_unavailable)
+        before = indices.seq_numbers(target, ignore_unavailable, self.deadline)
         names = [n for n in before if not system_reason(n)]
-        for batch in batches(names):
-            self._request("POST", quote_path(",".join(batch), "_refresh"), retry=True)
-        counts = Indices(self.client).doc_counts(names, self.deadline)
-        mappings = {}
-        for batch in batches(names):
-            mappings.update(self._request("GET", quote_path(",".join(batch), "_mapping")).body)
-        after = self._seq_no(",".join(names), False) if names else {}
-        indices = {
+        indices.refresh(names, self.deadline)
+        counts = indices.doc_counts(names, self.deadline)
+        mappings = indices.mappings(names, self.deadline)
+        after = indices.seq_numbers(",".join(names), deadline=self.deadline) if names else {}
+        manifest = {
             name: entry(
                 counts.get(name, 0),
                 before[name] if before[name] is not None and before[name] == after.get(name) else None,
-                mapping_hash((mappings.get(name) or {}).get("mappings")),
+                mapping_hash(mappings.get(name)),
             )
             for name in sorted(names)
         }
-        return {"v": FORMAT, "version": COLLECTION_VERSION, "indices": indices}
-
-    def _seq_no(self, target, ignore_unavailable):
-        query = {"level": "shards", "expand_wildcards": "open,hidden", "filter_path": _SEQ_NO_FIELDS}
-        if ignore_unavailable:
-            query.update(ignore_unavailable="true", allow_no_indices="true")
-        body = self._request("GET", quote_path(target, "_stats", "docs"), query=query).body
-        return primaries_seq_no(body)
-
-    def _request(self, method, path, **kwargs):
-        return self.client.request(method, path, deadline=self.deadline, **kwargs)
+        return {"v": FORMAT, "version": COLLECTION_VERSION, "indices": manifest}
 
     def store(self, document_id, document):
         """Write the manifest document (the index created hidden when absent), refreshed so that the
@@ -155,7 +127,11 @@ class Recorder:
         )
 
 
-_SEQ_NO_FIELDS = "indices.*.shards.*.routing.primary,indices.*.shards.*.seq_no"
+def read_manifest(client, index, document_id):
+    """The _source of a manifest document in index (a drill's copy of MANIFEST_INDEX), or None."""
+    answer = client.request("GET", quote_path(index, "_doc", document_id), missing_ok=True)
+    source = (answer.body or {}).get("_source") if answer else None
+    return source if isinstance(source, dict) else None
 
 
 def ensure_own_index(client, name, deadline=None):

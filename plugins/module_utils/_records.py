@@ -9,6 +9,8 @@ manifests and last drills")."""
 
 from __future__ import annotations
 
+import json
+
 from ansible_collections.searchops.snapshots.plugins.module_utils._client import quote_path
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import HTTPError
 from ansible_collections.searchops.snapshots.plugins.module_utils._manifest import (
@@ -16,6 +18,7 @@ from ansible_collections.searchops.snapshots.plugins.module_utils._manifest impo
     FAIL,
     MANIFEST_INDEX,
     authentic,
+    ensure_own_index,
 )
 
 # Manifest documents per _mget: a document holds one entry per index (about 60 bytes each), so a
@@ -106,10 +109,40 @@ def chunks(items, size):
 
 
 class Records:
-    """Reads the collection's records of snapshots on the cluster: manifest documents and drills."""
+    """The collection's records of snapshots on the cluster: manifest documents, and drills (read, and
+    written by es_snapshot_verify)."""
 
     def __init__(self, client):
         self.client = client
+
+    def running_drills(self, prefix):
+        """{drill id: its copies} of the drills with this prefix whose record still says running (killed,
+        or running now)."""
+        query = {"bool": {"filter": [{"term": {"state": "running"}}, {"term": {"prefix": prefix}}]}}
+        body = json.dumps({"size": 1000, "query": query, "_source": ["targets"]}, separators=(",", ":"))
+        answer = self.client.request(
+            "GET",
+            quote_path(DRILL_INDEX, "_search"),
+            query={"source": body, "source_content_type": "application/json"},
+            missing_ok=True,
+        )
+        hits = ((answer.body if answer else {}).get("hits") or {}).get("hits") or []
+        return {
+            hit["_id"]: (hit.get("_source") or {}).get("targets") or []
+            for hit in hits
+            if isinstance(hit, dict) and isinstance(hit.get("_id"), str)
+        }
+
+    def start_drill(self, drill, record):
+        """Write a drill's record (the index created hidden when absent), refreshed: a drill killed
+        after this is found by the next one."""
+        ensure_own_index(self.client, DRILL_INDEX)
+        path = quote_path(DRILL_INDEX, "_doc", drill)
+        self.client.request("PUT", path, query={"refresh": "true"}, body=record, expect=(200, 201))
+
+    def update_drill(self, drill, fields):
+        path = quote_path(DRILL_INDEX, "_update", drill)
+        self.client.request("POST", path, query={"refresh": "true"}, body={"doc": fields}, retry=True)
 
     def manifests(self, entries):
         """{document id: (found, source) or None} for the pointers among entries (_manifest.recorded

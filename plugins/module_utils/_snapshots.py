@@ -346,9 +346,33 @@ class Snapshots:
                     batch = []
         return deleted, gone
 
-    def restore(self, snapshot, body):
-        """Send the restore of snapshot (once: it may have started when its answer is lost)."""
-        self.client.request("POST", self.path(snapshot, "_restore"), body=body, retry=False)
+    def restore(self, snapshot, body, deadline, under_way):
+        """Send the restore of snapshot once (it may have started when its answer is lost: then
+        under_way() says whether it did); while another snapshot operation is in the way (a snapshot
+        deletion), back off and send it again within the deadline."""
+        attempt = 0
+        while True:
+            try:
+                self.client.request("POST", self.path(snapshot, "_restore"), body=body, retry=False)
+                return
+            except SearchError as err:
+                if lost(err) and under_way():
+                    self.client.warn(f"{err.message}; the restore is under way on the server all the same")
+                    return
+                if not refused(err):
+                    raise
+                attempt = self.clock.back_off(attempt, deadline, err.message, self.client.warn)
+
+    def shard_sizes(self, snapshot, indices):
+        """Bytes of each primary shard of the indices in the snapshot (GET .../_status, which reads each
+        shard's metadata from the repository: a missing or unreadable one fails here)."""
+        body = self.client.request("GET", self.path(snapshot, "_status")).body
+        held = ((body.get("snapshots") or [{}])[0].get("indices")) or {}
+        return [
+            ((shard.get("stats") or {}).get("total") or {}).get("size_in_bytes", 0)
+            for index in indices
+            for shard in ((held.get(index) or {}).get("shards") or {}).values()
+        ]
 
     def wait(self, snapshot, deadline):
         """Poll until the snapshot leaves IN_PROGRESS; returns its final info."""

@@ -374,14 +374,12 @@ from ansible_collections.searchops.snapshots.plugins.module_utils._errors import
     ConfigurationError,
     FailedAfterChanges,
     SearchError,
-    lost,
 )
 from ansible_collections.searchops.snapshots.plugins.module_utils._indices import Indices
 from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run
 from ansible_collections.searchops.snapshots.plugins.module_utils._restore import ON_CONFLICT, plan, replacement_problem
 from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import (
     Snapshots,
-    refused,
     snapshot_summary,
 )
 
@@ -588,20 +586,7 @@ class Restore:
         ]
 
     def start(self, body, deadline):
-        """Send the restore once (not repeated blindly: it may have started); while another snapshot
-        operation is in the way (a snapshot deletion), back off and send it again within the deadline."""
-        attempt = 0
-        while True:
-            try:
-                self.repo.restore(self.snapshot, body)
-                return
-            except SearchError as err:
-                if lost(err) and self.under_way():
-                    self.client.warn(f"{err.message}; the restore is under way on the server all the same")
-                    return
-                if not refused(err):
-                    raise
-                attempt = self.client.clock.back_off(attempt, deadline, err.message, self.client.warn)
+        self.repo.restore(self.snapshot, body, deadline, self.under_way)
 
     def under_way(self):
         """After a lost answer: whether the restore started, i.e. every target exists and is open

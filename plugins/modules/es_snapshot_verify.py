@@ -25,8 +25,8 @@ description:
     do not check disk before a restore, and ignore the watermarks on a single data node.
   - Each drill is recorded in the hidden index C(searchops-drills) before the restore (with the copies' names) and
     when it ends, with its verdicts; M(searchops.snapshots.es_snapshot_info) shows each snapshot's last drill. A
-    drill that was killed leaves a record of C(running) state: the next drill deletes that record's copies first.
-    An index with O(prefix) that no record names is someone else's: the drill refuses and names it.
+    drill that was killed leaves a record of C(running) state, and the next drill deletes that record's copies first.
+    An index with O(prefix) that no record names is someone else's, and the drill refuses and names it.
   - Fails when any index or query fails, with the report. A snapshot without a manifest (taken by another tool, or
     with O(searchops.snapshots.es_snapshot#module:manifest=false)) is restored and counted; its indices are
     C(unverified).
@@ -203,12 +203,11 @@ deleted_leftovers:
 
 import contextlib
 import datetime
-import json
 import signal
 import uuid
 
-from ansible_collections.searchops.snapshots.plugins.module_utils._client import batches, quote_path
 from ansible_collections.searchops.snapshots.plugins.module_utils._cluster import (
+    capacity,
     cluster_info,
     restore_refusal,
 )
@@ -226,30 +225,26 @@ from ansible_collections.searchops.snapshots.plugins.module_utils._errors import
     HTTPError,
     SearchError,
     WaitTimeout,
-    lost,
 )
-from ansible_collections.searchops.snapshots.plugins.module_utils._indices import Indices, restored_and_active
+from ansible_collections.searchops.snapshots.plugins.module_utils._indices import Indices
 from ansible_collections.searchops.snapshots.plugins.module_utils._manifest import (
-    DRILL_INDEX,
     FAIL,
     MANIFEST_INDEX,
     PASS,
     authentic,
     compare,
-    ensure_own_index,
     mapping_hash,
-    primaries_seq_no,
+    read_manifest,
     recorded,
 )
 from ansible_collections.searchops.snapshots.plugins.module_utils._module import build_module, run
+from ansible_collections.searchops.snapshots.plugins.module_utils._records import Records
 from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots import (
     Snapshots,
-    refused,
     snapshot_summary,
 )
 
 RESTORABLE = ("SUCCESS", "PARTIAL")
-_SEQ_NO_FIELDS = "indices.*.shards.*.routing.primary,indices.*.shards.*.seq_no"
 
 
 class Interrupted(SearchError):
@@ -340,7 +335,7 @@ def execute(module, client):
         failures = [(s, v) for s, v in report["indices"].items() if v["result"] == FAIL]
         failures += [(q["name"], q) for q in report["queries"] if q["result"] == FAIL]
         raise DrillFailed(
-            f"Restore drill of snapshot {info['snapshot']} failed for {', '.join(name for name, _ in failures)}: "
+            f"Restore drill of snapshot {info['snapshot']} failed for {', '.join(name for name, verdict in failures)}: "
             + "; ".join(f"{name}: {verdict['reason']}" for name, verdict in failures),
             "The copies were deleted; the report (indices, queries) says what differed",
             result,
@@ -358,62 +353,25 @@ class Drill:
         self.names = names
         self.params = params
         self.indices = Indices(client)
+        self.records = Records(client)
         self.id = uuid.uuid4().hex
         self.leftovers = {}
 
     def plan(self):
         """What the drill would restore and need, the capacity check, and the prefix's indices: those a
         record of a drill still running names (leftovers) and those none does (unrecorded)."""
-        sizes = self.shard_sizes()
+        sizes = self.repo.shard_sizes(self.info["snapshot"], self.names)
         existing = [n for n in self.indices.state() if n.startswith(self.params["prefix"])]
-        self.leftovers = self.running_records()
+        self.leftovers = self.records.running_drills(self.params["prefix"])
         recorded_targets = {t for names in self.leftovers.values() for t in names}
         return {
             "targets": dict(self.names),
             "bytes": sum(sizes),
             "shards": len(sizes),
-            "capacity": self.capacity(sizes),
+            "capacity": capacity_problems(sizes, len(sizes), *capacity(self.client)),
             "leftovers": [n for n in existing if n in recorded_targets],
             "unrecorded": [n for n in existing if n not in recorded_targets],
         }
-
-    def shard_sizes(self):
-        """Bytes of each primary shard to restore, from the snapshot's status (which reads each shard's
-        metadata from the repository: a missing or unreadable one fails here, before any change)."""
-        body = self.client.request("GET", self.repo.path(self.info["snapshot"], "_status")).body
-        held = ((body.get("snapshots") or [{}])[0].get("indices")) or {}
-        return [
-            ((shard.get("stats") or {}).get("total") or {}).get("size_in_bytes", 0)
-            for source in self.names
-            for shard in ((held.get(source) or {}).get("shards") or {}).values()
-        ]
-
-    def capacity(self, sizes):
-        settings = self.client.request(
-            "GET", "_cluster/settings", query={"include_defaults": "true", "flat_settings": "true"}
-        ).body
-        nodes = (
-            self.client.request(
-                "GET", "_nodes/stats/fs", query={"filter_path": "nodes.*.name,nodes.*.roles,nodes.*.fs.total"}
-            ).body.get("nodes")
-            or {}
-        )
-        health = self.client.request("GET", "_cluster/health").body
-        open_shards = sum(health.get(k, 0) for k in ("active_shards", "initializing_shards", "unassigned_shards"))
-        return capacity_problems(sizes, len(sizes), settings, nodes, open_shards)
-
-    def running_records(self):
-        """{drill id: its copies} of the records of drills still running (or killed) with this prefix."""
-        query = {"bool": {"filter": [{"term": {"state": "running"}}, {"term": {"prefix": self.params["prefix"]}}]}}
-        body = json.dumps({"size": 1000, "query": query, "_source": ["targets"]}, separators=(",", ":"))
-        answer = self.client.request(
-            "GET",
-            quote_path(DRILL_INDEX, "_search"),
-            query={"source": body, "source_content_type": "application/json"},
-            missing_ok=True,
-        )
-        hits = ((answer.body if answer else {}).get("hits") or {}).get("hits") or []
-        return {hit["_id"]: (hit.get("_source") or {}).get("targets") or [] for hit in hits}
 
     def remove_leftovers(self):
         """Delete the copies of interrupted drills, then mark their records interrupted."""
@@ -421,33 +379,23 @@ class Drill:
         state = self.indices.state()
         for drill, names in self.leftovers.items():
             self.indices.delete([n for n in names if n in state], deleted)
-            self.record_update(drill, {"state": "interrupted", "ended": now_iso(self.client)})
+            self.records.update_drill(drill, {"state": "interrupted", "ended": now_iso(self.client)})
         return deleted
-
-    def record_update(self, drill, fields):
-        self.client.request(
-            "POST",
-            quote_path(DRILL_INDEX, "_update", drill),
-            query={"refresh": "true"},
-            body={"doc": fields},
-            retry=True,
-        )
 
     def run(self, manifest, sources):
         """Record, restore, wait, compare, delete the copies whatever happens, record the verdicts."""
-        record = {
-            "drill": self.id,
-            "state": "running",
-            "repository": self.repo.name,
-            "snapshot": self.info["snapshot"],
-            "uuid": self.info.get("uuid"),
-            "prefix": self.params["prefix"],
-            "targets": list(self.names.values()),
-            "started": now_iso(self.client),
-        }
-        ensure_own_index(self.client, DRILL_INDEX)
-        self.client.request(
-            "PUT", quote_path(DRILL_INDEX, "_doc", self.id), query={"refresh": "true"}, body=record, expect=(200, 201)
+        self.records.start_drill(
+            self.id,
+            {
+                "drill": self.id,
+                "state": "running",
+                "repository": self.repo.name,
+                "snapshot": self.info["snapshot"],
+                "uuid": self.info.get("uuid"),
+                "prefix": self.params["prefix"],
+                "targets": list(self.names.values()),
+                "started": now_iso(self.client),
+            },
         )
         previous = signal.signal(signal.SIGTERM, _interrupt)
         started = self.client.clock.now()
@@ -458,7 +406,9 @@ class Drill:
             self.delete_copies(previous)
             # the record says why; when even that fails, it stays running and the next drill ends it
             with contextlib.suppress(SearchError):
-                self.record_update(self.id, {"state": "error", "reason": str(err), "ended": now_iso(self.client)})
+                self.records.update_drill(
+                    self.id, {"state": "error", "reason": str(err), "ended": now_iso(self.client)}
+                )
             raise
         except BaseException:  # KeyboardInterrupt (Ctrl-C reaches the module too)
             self.delete_copies(previous)
@@ -467,7 +417,7 @@ class Drill:
         report["drill"] = self.id
         final = {k: report[k] for k in ("indices", "queries", "summary", "duration_in_millis", "manifest")}
         state = "failed" if report["summary"]["fail"] else "passed"
-        self.record_update(self.id, dict(final, state=state, ended=now_iso(self.client)))
+        self.records.update_drill(self.id, dict(final, state=state, ended=now_iso(self.client)))
         return report
 
     def delete_copies(self, previous_handler):
@@ -489,29 +439,38 @@ class Drill:
             "index_settings": COPY_SETTINGS,
             "ignore_index_settings": self.params["ignore_index_settings"],
         }
-        self.start(body, deadline)
-        failed = self.wait(deadline)
+        self.repo.restore(self.info["snapshot"], body, deadline, self.under_way)
+        failed_copies = {}
+        try:
+            self.indices.wait_active(list(self.names.values()), deadline, failed_copies)
+        except WaitTimeout as err:
+            raise WaitTimeout(
+                f"The drill's copies were not active within wait_timeout: {err.message}",
+                "The copies were deleted. Raise wait_timeout for large snapshots, or look at GET _cat/recovery",
+            ) from None
+        by_copy = {t: s for s, t in self.names.items()}
+        failed = {by_copy[t]: why for t, why in failed_copies.items() if t in by_copy}
         active = [t for s, t in self.names.items() if s not in failed]
         expected, manifest_report = self.expected(manifest, failed)
         counts = self.indices.doc_counts(active, deadline) if active else {}
-        seq_no = self.seq_numbers(active, deadline)
-        mappings = self.mappings(active, deadline)
+        seq_no = self.indices.seq_numbers(",".join(active), deadline=deadline) if active else {}
+        mappings = self.indices.mappings(active, deadline) if self.params["compare_mappings"] else {}
         verdicts = {}
         for source in sources:
             target = self.names[source]
             if source in failed:
                 verdicts[source] = {"target": target, "result": FAIL, "reason": failed[source]}
                 continue
+            entry = (expected or {}).get(source)
             verdict = compare(
-                expected.get(source) if expected is not None else None,
+                entry,
                 counts.get(target, 0),
                 seq_no.get(target),
-                mappings.get(target) if self.params["compare_mappings"] else None,
+                mapping_hash(mappings[target]) if target in mappings else None,
                 self.params["count_tolerance"],
             )
             if expected is None and manifest_report.get("reason"):
                 verdict["reason"] = manifest_report["reason"]
-            entry = (expected or {}).get(source)
             verdicts[source] = dict(verdict, target=target, docs=counts.get(target, 0))
             verdicts[source]["expected_docs"] = entry[0] if entry else None
         queries = self.queries(failed, deadline)
@@ -522,71 +481,10 @@ class Drill:
             "summary": totals(list(verdicts.values()) + queries),
         }
 
-    def start(self, body, deadline):
-        """Send the restore once; while another snapshot operation is in the way, back off and send it
-        again; a lost answer is checked against the cluster (the copies exist: it started)."""
-        attempt = 0
-        while True:
-            try:
-                self.repo.restore(self.info["snapshot"], body)
-                return
-            except SearchError as err:
-                if lost(err) and all(n in self.indices.state() for n in self.names.values()):
-                    self.client.warn(f"{err.message}; the restore is under way on the server all the same")
-                    return
-                if not refused(err):
-                    raise
-                attempt = self.client.clock.back_off(attempt, deadline, err.message, self.client.warn)
-
-    def wait(self, deadline):
-        """Poll until every copy is active, or its primary failed to restore (the shard left unassigned
-        after a failed recovery, as a damaged file makes it); returns {source: why it failed}."""
-        by_target = {t: s for s, t in self.names.items()}
-        pending = list(by_target)
-        failed = {}
-
-        def settled():
-            health = {}
-            for batch in batches(pending):
-                answer = self.client.request(
-                    "GET",
-                    quote_path("_cluster", "health", ",".join(batch)),
-                    query={"level": "indices", "timeout": "1s", "expand_wildcards": "all"},
-                    expect=(200, 408),
-                    deadline=deadline,
-                )
-                health.update(answer.body.get("indices") or {})
-            pending[:] = [t for t in pending if not restored_and_active(health.get(t))]
-            for target, reason in self.failed_shards(pending, deadline).items():
-                failed[by_target[target]] = reason
-                pending.remove(target)
-            return True if not pending else None
-
-        def timed_out(elapsed, unreachable):
-            return WaitTimeout(
-                f"The drill's copies were not active within wait_timeout ({elapsed:.0f}s): {', '.join(pending)}",
-                "The copies were deleted. Raise wait_timeout for large snapshots, or look at GET _cat/recovery",
-            )
-
-        self.client.clock.poll(settled, deadline, timed_out, self.client.warn)
-        return failed
-
-    def failed_shards(self, names, deadline):
-        """{copy: reason} for copies with a primary whose restore failed (unassigned: ALLOCATION_FAILED)."""
-        failed = {}
-        for batch in batches(names):
-            rows = self.client.request(
-                "GET",
-                quote_path("_cat", "shards", ",".join(batch)),
-                query={"format": "json", "h": "index,shard,prirep,state,unassigned.reason,unassigned.details"},
-                deadline=deadline,
-                any_body=True,
-            ).body
-            for row in rows if isinstance(rows, list) else []:
-                if row.get("prirep") == "p" and row.get("unassigned.reason") == "ALLOCATION_FAILED":
-                    detail = row.get("unassigned.details") or "no details"
-                    failed.setdefault(row["index"], f"shard {row.get('shard')} could not be restored: {detail}")
-        return failed
+    def under_way(self):
+        """After a lost answer to the restore: whether it started (every copy exists)."""
+        state = self.indices.state()
+        return all(n in state for n in self.names.values())
 
     def expected(self, manifest, failed):
         """(the manifest's indices or None, what the report says about the manifest)."""
@@ -598,37 +496,13 @@ class Drill:
             return None, {"stored_in": "document", "reason": f"manifest unavailable: {manifest['missing']}"}
         if MANIFEST_INDEX in failed:
             return None, {"stored_in": "document", "reason": f"manifest unavailable: {failed[MANIFEST_INDEX]}"}
-        answer = self.client.request(
-            "GET", quote_path(self.names[MANIFEST_INDEX], "_doc", manifest["document"]), missing_ok=True
-        )
-        document = (answer.body or {}).get("_source") if answer else None
+        document = read_manifest(self.client, self.names[MANIFEST_INDEX], manifest["document"])
         if not authentic(manifest, document):
             why = (
                 "its document is not in the snapshot" if document is None else "its document does not match the digest"
             )
             return None, {"stored_in": "document", "authentic": False, "reason": f"manifest unavailable: {why}"}
         return document["indices"], {"stored_in": "document", "authentic": True, "indices": len(document["indices"])}
-
-    def seq_numbers(self, names, deadline):
-        found = {}
-        for batch in batches(names):
-            body = self.client.request(
-                "GET",
-                quote_path(",".join(batch), "_stats", "docs"),
-                query={"level": "shards", "expand_wildcards": "all", "filter_path": _SEQ_NO_FIELDS},
-                deadline=deadline,
-            ).body
-            found.update(primaries_seq_no(body))
-        return found
-
-    def mappings(self, names, deadline):
-        found = {}
-        for batch in batches(names):
-            body = self.client.request(
-                "GET", quote_path(",".join(batch), "_mapping"), query={"expand_wildcards": "all"}, deadline=deadline
-            ).body
-            found.update({name: mapping_hash(entry.get("mappings")) for name, entry in body.items()})
-        return found
 
     def queries(self, failed, deadline):
         verdicts = []
@@ -638,14 +512,8 @@ class Drill:
             if query["index"] in failed:
                 verdicts.append(dict(verdict, result=FAIL, reason="its index could not be restored"))
                 continue
-            source = json.dumps({"query": query["query"]}, separators=(",", ":"))
             try:
-                hits = self.client.request(
-                    "GET",
-                    quote_path(self.names[query["index"]], "_count"),
-                    query={"source": source, "source_content_type": "application/json"},
-                    deadline=deadline,
-                ).body.get("count")
+                hits = self.indices.count(self.names[query["index"]], query["query"], deadline)
             except HTTPError as err:
                 verdicts.append(dict(verdict, result=FAIL, reason=err.message))
                 continue

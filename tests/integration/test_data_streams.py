@@ -252,7 +252,7 @@ def test_a_drill_restores_a_streams_backing_indices_by_name_and_creates_no_strea
     opensearch.request("DELETE", f"searchops-drills/_doc/{result.get('drill')}", expect=(200, 404))
     assert not result.get("failed"), result
     assert sorted(result["indices"]) == sorted(backing)
-    assert [v["docs"] for _, v in sorted(result["indices"].items())] == list(range(1, GENERATIONS + 1))
+    assert [result["indices"][i]["docs"] for i in sorted(result["indices"])] == list(range(1, GENERATIONS + 1))
     assert all(v["result"] == "pass" for v in result["indices"].values())
     streams_now = opensearch.request("GET", "_resolve/index/*", params={"expand_wildcards": "all"})["data_streams"]
     assert not [s for s in streams_now if s["name"].startswith("searchops-drill-")]

@@ -721,7 +721,7 @@ def test_a_drill_stopped_with_sigterm_deletes_its_copies_and_records_why(
     (module,) = run.module_processes("es_snapshot_verify")
     injected("module SIGTERM")
     os.kill(module, signal.SIGTERM)
-    result, _ = run.join(RUN_BOUND)
+    result = run.join(RUN_BOUND)[0]
     assert_clean(result)
     assert result["failed"] and result["msg"].startswith("The drill was interrupted (signal 15)"), result
     assert drill_copies(opensearch) == []

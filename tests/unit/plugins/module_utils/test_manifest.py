@@ -5,6 +5,7 @@ import json
 import pytest
 
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import ConfigurationError
+from ansible_collections.searchops.snapshots.plugins.module_utils._indices import primaries_seq_no
 from ansible_collections.searchops.snapshots.plugins.module_utils._manifest import (
     MANIFEST,
     METADATA_LIMIT,
@@ -14,7 +15,6 @@ from ansible_collections.searchops.snapshots.plugins.module_utils._manifest impo
     mapping_hash,
     metadata_size,
     place,
-    primaries_seq_no,
     recorded,
 )
 
