@@ -11,7 +11,12 @@ import re
 from fractions import Fraction
 
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import ConfigurationError
-from ansible_collections.searchops.snapshots.plugins.module_utils._restore import backing_indices, holdings, select
+from ansible_collections.searchops.snapshots.plugins.module_utils._restore import (
+    backing_indices,
+    check_named,
+    holdings,
+    select,
+)
 from ansible_collections.searchops.snapshots.plugins.module_utils._system import system_reason
 
 DEFAULT_PREFIX = "searchops-drill-"
@@ -55,13 +60,7 @@ def choose(snapshot_indices, snapshot_streams, expressions):
     selected bringing its backing indices (each restored by name, as an ordinary index: no data
     stream is created), system indices and the collection's own left out. Raises ConfigurationError
     for a name the snapshot lacks or a selection of nothing."""
-    known = set(snapshot_indices) | set(snapshot_streams)
-    missing = [e for e in expressions or [] if "*" not in e and not e.startswith("-") and e not in known]
-    if missing:
-        raise ConfigurationError(
-            f"The snapshot has no index or data stream named {', '.join(repr(m) for m in missing)}",
-            f"Nothing was changed. {holdings(snapshot_indices, snapshot_streams)}",
-        )
+    check_named(snapshot_indices, snapshot_streams, expressions)
     owned = backing_indices(snapshot_indices, snapshot_streams)
     chosen = select(snapshot_indices, expressions)
     chosen += [i for s in select(snapshot_streams, expressions) for i in owned[s] if i not in chosen]

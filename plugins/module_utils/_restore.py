@@ -79,6 +79,18 @@ RENAME_TIME_LIMIT = 1.0
 _FORBIDDEN_IN_INDEX = set('\\/*?"<>| ,#:')
 
 
+def check_named(snapshot_indices, snapshot_streams, expressions):
+    """Refuse (ConfigurationError, before any change) names, not patterns nor exclusions, that the
+    snapshot holds as neither an index nor a data stream."""
+    known = set(snapshot_indices) | set(snapshot_streams)
+    missing = [e for e in expressions or [] if "*" not in e and not e.startswith("-") and e not in known]
+    if missing:
+        raise ConfigurationError(
+            f"The snapshot has no index or data stream named {', '.join(repr(m) for m in missing)}",
+            f"Nothing was changed. {holdings(snapshot_indices, snapshot_streams)}",
+        )
+
+
 def _compile(pattern):
     """The Java pattern as a Python regex. Java's named groups (?<name>...) are Python's
     (?P<name>...); lookbehinds (?<= (?<! stay."""
@@ -274,13 +286,7 @@ def plan(
             "indices is empty",
             "Omit indices to restore every index of the snapshot, or name the indices (or patterns) to restore",
         )
-    known = set(snapshot_indices) | set(snapshot_streams)
-    missing = [e for e in indices or [] if "*" not in e and not e.startswith("-") and e not in known]
-    if missing:
-        raise ConfigurationError(
-            f"The snapshot has no index or data stream named {', '.join(repr(m) for m in missing)}",
-            f"Nothing was changed. {holdings(snapshot_indices, snapshot_streams)}",
-        )
+    check_named(snapshot_indices, snapshot_streams, indices)
     owned = backing_indices(snapshot_indices, snapshot_streams)
     stream_of = {index: stream for stream, backing in owned.items() for index in backing}
     named = set(indices or [])

@@ -250,6 +250,22 @@ class Snapshots:
                 return found[0] if found else None
             query["after"] = following
 
+    def find(self, snapshot, patterns, engine):
+        """The snapshot's info: by name, or for "latest" the newest successful one among patterns
+        (latest()); raises SearchError when there is none."""
+        if snapshot == "latest":
+            info = self.latest(patterns, engine)
+            if info is None:
+                raise SearchError(
+                    f"No successful snapshot matching {patterns!r} in repository {self.name!r}",
+                    "Take one first (searchops.snapshots.es_snapshot), or check snapshots",
+                )
+            return info
+        info = self.get(snapshot)
+        if info is None:
+            raise SearchError(f"Snapshot {snapshot!r} does not exist in repository {self.name!r}")
+        return info
+
     def running(self):
         """The repository's snapshots running now, with per-shard progress."""
         try:

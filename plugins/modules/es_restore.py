@@ -384,21 +384,6 @@ from ansible_collections.searchops.snapshots.plugins.module_utils._snapshots imp
 )
 
 
-def find_snapshot(repo, params, engine):
-    if params["snapshot"] == "latest":
-        latest = repo.latest(params["snapshots"], engine)
-        if latest is None:
-            raise SearchError(
-                f"No successful snapshot matching {params['snapshots']!r} in repository {repo.name!r}",
-                "Take one first (searchops.snapshots.es_snapshot), or check snapshots",
-            )
-        return latest
-    info = repo.get(params["snapshot"])
-    if info is None:
-        raise SearchError(f"Snapshot {params['snapshot']!r} does not exist in repository {repo.name!r}")
-    return info
-
-
 def restore_body(params, decided):
     """The restore request: data streams by name (the server brings their backing indices and
     renames them as part of the stream), other indices by name."""
@@ -445,7 +430,7 @@ def execute(module, client):
     params = module.params
     repo = Snapshots(client, params["repository"])
     engine = cluster_info(client)
-    info = find_snapshot(repo, params, engine)
+    info = repo.find(params["snapshot"], params["snapshots"], engine)
     name = info["snapshot"]
     refusal = restore_refusal(info, engine)
     if refusal:

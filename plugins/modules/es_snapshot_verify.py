@@ -256,17 +256,7 @@ def _interrupt(signum, frame):
 
 
 def find_snapshot(repo, params, engine):
-    if params["snapshot"] == "latest":
-        info = repo.latest(params["snapshots"], engine)
-        if info is None:
-            raise ConfigurationError(
-                f"No successful snapshot matching {params['snapshots']!r} in repository {repo.name!r}",
-                "Take one first (searchops.snapshots.es_snapshot), or check snapshots",
-            )
-        return info
-    info = repo.get(params["snapshot"])
-    if info is None:
-        raise ConfigurationError(f"Snapshot {params['snapshot']!r} does not exist in repository {repo.name!r}")
+    info = repo.find(params["snapshot"], params["snapshots"], engine)
     if info.get("state") not in RESTORABLE:
         raise ConfigurationError(
             f"Snapshot {info['snapshot']} is {info.get('state')}: there is nothing complete to restore",

@@ -21,7 +21,7 @@ import boto3
 import botocore.exceptions
 import pytest
 
-from tests.integration.helpers import SECURITY_API, Ansible, OpenSearch, bulk, path_repo, report, unique
+from tests.integration.helpers import SECURITY_API, Ansible, OpenSearch, bulk, drill_copies, path_repo, report, unique
 
 ROOT = Path(__file__).resolve().parents[2]
 STATE = Path(os.environ.get("SEARCHOPS_STACK", ROOT / ".stack"))
@@ -318,6 +318,19 @@ def index_factory(opensearch, cleanup):
         return name
 
     return create
+
+
+@pytest.fixture
+def drills(opensearch):
+    """Restore drills: the ids of the drill records a test made (it appends them); afterwards the records
+    and every index with the drill prefix are removed."""
+    made = []
+    yield made
+    for name in drill_copies(opensearch):
+        opensearch.request("DELETE", name, expect=(200, 404))
+    for drill in made:
+        if drill:
+            opensearch.request("DELETE", f"searchops-drills/_doc/{drill}", expect=(200, 404))
 
 
 @pytest.fixture

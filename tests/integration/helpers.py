@@ -49,6 +49,12 @@ def bulk(opensearch, index, documents):
     )
 
 
+def drill_copies(opensearch, prefix="searchops-drill-"):
+    """The indices named with a restore drill's prefix (hidden ones too), sorted."""
+    found = opensearch.request("GET", f"_cat/indices/{prefix}*", params={"format": "json", "expand_wildcards": "all"})
+    return sorted(row["index"] for row in found)
+
+
 def role_mapping(node, role):
     """The role's mapping as the security plugin's REST API shows it (its MAPPING_LISTS), or None."""
     entry = (node.request("GET", f"{SECURITY_API}/rolesmapping/{role}", expect=(200, 404)) or {}).get(role)

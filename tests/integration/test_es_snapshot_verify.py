@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.integration.helpers import unique
+from tests.integration.helpers import drill_copies, unique
 
 SNAPSHOT = "searchops.snapshots.es_snapshot"
 VERIFY = "searchops.snapshots.es_snapshot_verify"
@@ -14,11 +14,6 @@ DRILLS = "searchops-drills"
 
 def conn(stack):
     return {"url": stack["opensearch"]}
-
-
-def indices_with_prefix(opensearch, prefix=PREFIX):
-    found = opensearch.request("GET", f"_cat/indices/{prefix}*", params={"format": "json", "expand_wildcards": "all"})
-    return sorted(row["index"] for row in found)
 
 
 def live_state(opensearch, *indices):
@@ -36,17 +31,6 @@ def live_state(opensearch, *indices):
 
 def drill_record(opensearch, drill):
     return opensearch.request("GET", f"{DRILLS}/_doc/{drill}")["_source"]
-
-
-@pytest.fixture
-def drills(opensearch):
-    """Drill records and copies the test made are removed afterwards."""
-    made = []
-    yield made
-    for name in indices_with_prefix(opensearch):
-        opensearch.request("DELETE", name, expect=(200, 404))
-    for drill in made:
-        opensearch.request("DELETE", f"{DRILLS}/_doc/{drill}", expect=(200, 404))
 
 
 def snapshot(ansible, stack, repo, indices, **args):
@@ -71,7 +55,7 @@ def test_a_drill_of_a_good_snapshot_passes_and_leaves_the_cluster_as_it_was(
     assert not plan.get("failed") and not plan["changed"], plan
     assert plan["plan"]["targets"] == {orders: PREFIX + orders, empty: PREFIX + empty}
     assert plan["plan"]["shards"] == 3 and plan["plan"]["bytes"] > 0 and plan["plan"]["capacity"] == []
-    assert "indices" not in plan and indices_with_prefix(opensearch) == []
+    assert "indices" not in plan and drill_copies(opensearch) == []
 
     result = ansible(VERIFY, args)
     assert not result.get("failed") and not result["changed"], result
@@ -88,7 +72,7 @@ def test_a_drill_of_a_good_snapshot_passes_and_leaves_the_cluster_as_it_was(
     assert result["queries"] == [{"name": "first ten", "index": orders, "hits": 10, "result": "pass"}]
     assert result["summary"] == {"pass": 3, "fail": 0, "unverified": 0}
     # nothing left, nothing live touched, the verdicts recorded
-    assert indices_with_prefix(opensearch) == []
+    assert drill_copies(opensearch) == []
     assert live_state(opensearch, orders, empty) == before
     record = drill_record(opensearch, result["drill"])
     assert record["state"] == "passed" and record["uuid"] == taken["uuid"] and record["snapshot"] == taken["snapshot"]
@@ -113,7 +97,7 @@ def test_a_failing_query_fails_the_drill_and_the_copies_are_deleted(
         f"Restore drill of snapshot {taken['snapshot']} failed for {index} query 1: {index} query 1: 0 hits, at least 1"
     ), result
     assert result["indices"][index]["result"] == "pass" and result["summary"]["fail"] == 1
-    assert indices_with_prefix(opensearch) == []
+    assert drill_copies(opensearch) == []
     assert drill_record(opensearch, result["drill"])["state"] == "failed"
 
 
@@ -168,7 +152,7 @@ def test_many_indices_keep_their_manifest_in_a_document_of_the_snapshot(
     assert not result.get("failed"), result
     assert result["manifest"] == {"stored_in": "document", "authentic": True, "indices": 30}
     assert result["summary"] == {"pass": 30, "fail": 0, "unverified": 0}
-    assert indices_with_prefix(opensearch) == []
+    assert drill_copies(opensearch) == []
 
 
 def test_metadata_too_large_for_even_the_digest_is_refused_before_the_snapshot(
@@ -217,7 +201,7 @@ def test_a_cluster_short_of_shards_is_refused_before_any_change(
     assert result["msg"].endswith(
         "Nothing was changed. Drill fewer indices (indices), on a larger or scratch cluster, or free disk and shards"
     )
-    assert indices_with_prefix(opensearch) == []
+    assert drill_copies(opensearch) == []
 
 
 def test_a_cluster_short_of_disk_is_refused_even_on_one_node(
@@ -242,7 +226,7 @@ def test_a_cluster_short_of_disk_is_refused_even_on_one_node(
     assert plan["failed"] and "not enough disk: the copies need" in plan["msg"], plan
     assert f"cluster.routing.allocation.disk.watermark.high={total}b" in plan["msg"]
     result = ansible(VERIFY, dict(conn(stack), repository=repo, snapshot=taken["snapshot"]))
-    assert result["failed"] and "not enough disk" in result["msg"] and indices_with_prefix(opensearch) == []
+    assert result["failed"] and "not enough disk" in result["msg"] and drill_copies(opensearch) == []
 
 
 @pytest.mark.s3_repository
@@ -270,5 +254,5 @@ def test_a_damaged_file_in_s3_fails_that_index_only_and_the_copies_are_deleted(
     assert verdict["result"] == "fail" and verdict["reason"].startswith("shard 0 could not be restored: "), verdict
     assert "CorruptIndexException" in verdict["reason"]  # Lucene's checksum check, as the node reports it
     assert result["msg"].startswith(f"Restore drill of snapshot {taken['snapshot']} failed for {damaged}: ")
-    assert indices_with_prefix(opensearch) == []
+    assert drill_copies(opensearch) == []
     assert drill_record(opensearch, result["drill"])["state"] == "failed"

@@ -32,7 +32,7 @@ from tests.integration.faults import (
     restart_node,
     wait_for,
 )
-from tests.integration.helpers import report, unique
+from tests.integration.helpers import drill_copies, report, unique
 
 SNAPSHOT = "searchops.snapshots.es_snapshot"
 RESTORE = "searchops.snapshots.es_restore"
@@ -591,24 +591,6 @@ VERIFY = "searchops.snapshots.es_snapshot_verify"
 DRILL_PREFIX = "searchops-drill-"
 
 
-def drill_copies(opensearch):
-    found = opensearch.request(
-        "GET", f"_cat/indices/{DRILL_PREFIX}*", params={"format": "json", "expand_wildcards": "all"}
-    )
-    return sorted(row["index"] for row in found)
-
-
-@pytest.fixture
-def drill_leftovers(opensearch):
-    """Copies and drill records the test left are removed afterwards."""
-    records = []
-    yield records
-    for name in drill_copies(opensearch):
-        opensearch.request("DELETE", name, expect=(200, 404))
-    for drill in records:
-        opensearch.request("DELETE", f"searchops-drills/_doc/{drill}", expect=(200, 404))
-
-
 def running_drills(opensearch):
     query = {"query": {"term": {"state": "running"}}}
     answer = opensearch.request("GET", "searchops-drills/_search", json=query, expect=(200, 404))
@@ -616,7 +598,7 @@ def running_drills(opensearch):
 
 
 def test_a_killed_drill_leaves_copies_the_next_drill_deletes_first(
-    ansible, faults, opensearch, index_factory, fs_repo, drill_leftovers
+    ansible, faults, opensearch, index_factory, fs_repo, drills
 ):
     """ansible-playbook is killed (SIGKILL: no handler runs) while the drill's copy is being restored:
     the copy stays, and its record says running. The next drill deletes that copy first (changed), marks
@@ -633,11 +615,11 @@ def test_a_killed_drill_leaves_copies_the_next_drill_deletes_first(
     run.kill()
     run.join(RUN_BOUND)
     (killed,) = running_drills(opensearch)
-    drill_leftovers.append(killed)
+    drills.append(killed)
     assert drill_copies(opensearch) == [copy]
 
     result = ansible(VERIFY, args)
-    drill_leftovers.append(result.get("drill"))
+    drills.append(result.get("drill"))
     assert_clean(result)
     assert not result.get("failed") and result["changed"], result
     assert result["deleted_leftovers"] == [copy] and result["plan"]["leftovers"] == [copy]
@@ -648,7 +630,7 @@ def test_a_killed_drill_leaves_copies_the_next_drill_deletes_first(
 
 
 def test_writes_during_the_snapshot_fail_an_exact_drill_and_pass_within_a_tolerance(
-    ansible, faults, toxiproxy, opensearch, index_factory, fs_repo, drill_leftovers
+    ansible, faults, toxiproxy, opensearch, index_factory, fs_repo, drills
 ):
     """A writer indexes into one index all through es_snapshot, whose requests are each 300 ms late
     (toxiproxy): documents land between the manifest's count and the snapshot. The manifest's sequence
@@ -681,7 +663,7 @@ def test_writes_during_the_snapshot_fail_an_exact_drill_and_pass_within_a_tolera
     args = {"url": opensearch.url, "repository": repo, "snapshot": taken["snapshot"]["snapshot"]}
 
     exact = ansible(VERIFY, args)
-    drill_leftovers.append(exact.get("drill"))
+    drills.append(exact.get("drill"))
     assert_clean(exact)
     assert exact["failed"], exact
     verdict = exact["indices"][busy]
@@ -699,14 +681,14 @@ def test_writes_during_the_snapshot_fail_an_exact_drill_and_pass_within_a_tolera
     }
 
     tolerant = ansible(VERIFY, dict(args, count_tolerance=len(written)))
-    drill_leftovers.append(tolerant.get("drill"))
+    drills.append(tolerant.get("drill"))
     assert not tolerant.get("failed") and tolerant["summary"]["fail"] == 0, tolerant
     assert tolerant["indices"][busy]["result"] == "pass" and tolerant["indices"][busy]["written_during_snapshot"]
     assert drill_copies(opensearch) == []
 
 
 def test_a_drill_stopped_with_sigterm_deletes_its_copies_and_records_why(
-    ansible, faults, opensearch, index_factory, fs_repo, drill_leftovers
+    ansible, faults, opensearch, index_factory, fs_repo, drills
 ):
     """SIGTERM to the module (a cancelled job, a stopped container) while its copy is restored: the copy is
     deleted on the way out, the failure says so, and the record says why the drill ended."""
@@ -729,5 +711,5 @@ def test_a_drill_stopped_with_sigterm_deletes_its_copies_and_records_why(
         "GET", "searchops-drills/_search", json={"query": {"term": {"snapshot": taken["snapshot"]["snapshot"]}}}
     )
     (hit,) = answer["hits"]["hits"]
-    drill_leftovers.append(hit["_id"])
+    drills.append(hit["_id"])
     assert hit["_source"]["state"] == "error" and "interrupted" in hit["_source"]["reason"]
