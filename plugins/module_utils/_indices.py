@@ -203,11 +203,11 @@ class Indices:
         for batch in batches(names):
             self.client.request("POST", quote_path(",".join(batch), "_refresh"), retry=True, deadline=deadline)
 
-    def seq_numbers(self, expression, ignore_unavailable=False, deadline=None):
-        """primaries_seq_no of the open indices an expression names (hidden ones too)."""
+    def seq_numbers(self, expression, deadline=None):
+        """primaries_seq_no of the open indices an expression names (hidden ones too); closed and
+        missing ones are left out (the statistics of a closed index cannot be read)."""
         query = {"level": "shards", "expand_wildcards": "open,hidden", "filter_path": SEQ_NO_FIELDS}
-        if ignore_unavailable:
-            query.update(ignore_unavailable="true", allow_no_indices="true")
+        query.update(ignore_unavailable="true", allow_no_indices="true")
         body = self.client.request("GET", quote_path(expression, "_stats", "docs"), query=query, deadline=deadline).body
         return primaries_seq_no(body)
 

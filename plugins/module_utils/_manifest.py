@@ -77,14 +77,14 @@ class Recorder:
         self.client = client
         self.deadline = deadline
 
-    def read(self, expressions, ignore_unavailable):
+    def read(self, expressions):
         """{"v", "version", "indices": {index: entry}} for the open indices the expressions name (all
         when None), system indices and the collection's own left out. Sequence numbers are read
         before the refresh and the count and again after: a write in between leaves the index's number
         out (None), so it is compared with a tolerance. None, with a warning, when the security plugin
         refuses a read: the snapshot matters more than its manifest."""
         try:
-            return self._read(expressions, ignore_unavailable)
+            return self._read(expressions)
         except HTTPError as err:
             if err.status != 403:
                 raise
@@ -94,15 +94,16 @@ class Recorder:
             )
             return None
 
-    def _read(self, expressions, ignore_unavailable):
+    def _read(self, expressions):
         indices = Indices(self.client)
         target = ",".join(expressions) if expressions else "_all"
-        before = indices.seq_numbers(target, ignore_unavailable, self.deadline)
+        # closed and missing indices are left out: the create says whether they may be missing
+        before = indices.seq_numbers(target, self.deadline)
         names = [n for n in before if not system_reason(n)]
         indices.refresh(names, self.deadline)
         counts = indices.doc_counts(names, self.deadline)
         mappings = indices.mappings(names, self.deadline)
-        after = indices.seq_numbers(",".join(names), deadline=self.deadline) if names else {}
+        after = indices.seq_numbers(",".join(names), self.deadline) if names else {}
         manifest = {
             name: entry(
                 counts.get(name, 0),

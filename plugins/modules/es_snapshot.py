@@ -268,7 +268,7 @@ def create_body(params, cluster, recorder=None, name=None):
         body["feature_states"] = params["feature_states"]
     create_id = uuid.uuid4().hex
     body["metadata"] = dict(params["metadata"] or {}, **(cluster or {}), **{CREATE_ID: create_id})
-    manifest = recorder.read(params["indices"], params["ignore_unavailable"]) if recorder else None
+    manifest = recorder.read(params["indices"]) if recorder else None
     if manifest is not None:
         body["metadata"], document = place(manifest, body["metadata"], create_id)
         if document is not None:

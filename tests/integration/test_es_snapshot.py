@@ -381,3 +381,17 @@ def test_date_math_out_of_range_is_a_clean_failure(ansible, stack, fs_repo):
             result["failed"] and f"Invalid date math name {name!r}" in result["msg"] and "out of range" in result["msg"]
         )
         assert "module_stderr" not in result and "Traceback" not in str(result)
+
+
+def test_a_closed_index_named_is_snapshotted_and_left_out_of_the_manifest(
+    ansible, stack, opensearch, index_factory, fs_repo
+):
+    """A closed index can be snapshotted (its files are there); it cannot be counted, so the manifest lists
+    the open ones only, and the snapshot is taken as before."""
+    open_index, closed = index_factory(docs=2), index_factory(docs=1)
+    opensearch.request("POST", f"{closed}/_close")
+    repo = fs_repo()
+    result = ansible(SNAPSHOT, dict(conn(stack), repository=repo, snapshot="with-closed", indices=[open_index, closed]))
+    assert not result.get("failed") and result["snapshot"]["state"] == "SUCCESS", result
+    assert sorted(result["snapshot"]["indices"]) == sorted([open_index, closed])
+    assert list(result["snapshot"]["metadata"]["searchops.manifest"]["indices"]) == [open_index]
