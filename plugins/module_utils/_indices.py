@@ -203,13 +203,19 @@ class Indices:
         for batch in batches(names):
             self.client.request("POST", quote_path(",".join(batch), "_refresh"), retry=True, deadline=deadline)
 
-    def seq_numbers(self, expression, deadline=None):
-        """primaries_seq_no of the open indices an expression names (hidden ones too); closed and
-        missing ones are left out (the statistics of a closed index cannot be read)."""
+    def seq_numbers(self, expressions, deadline=None):
+        """primaries_seq_no of the open indices the expressions name (hidden ones too); closed and
+        missing ones are left out (the statistics of a closed index cannot be read). Names and
+        patterns go in URL-sized batches; a list with an exclusion (-name) goes whole, since an
+        exclusion applies to what comes before it."""
         query = {"level": "shards", "expand_wildcards": "open,hidden", "filter_path": SEQ_NO_FIELDS}
         query.update(ignore_unavailable="true", allow_no_indices="true")
-        body = self.client.request("GET", quote_path(expression, "_stats", "docs"), query=query, deadline=deadline).body
-        return primaries_seq_no(body)
+        groups = [expressions] if any(e.startswith("-") for e in expressions) else batches(expressions)
+        found = {}
+        for group in groups:
+            path = quote_path(",".join(group), "_stats", "docs")
+            found.update(primaries_seq_no(self.client.request("GET", path, query=query, deadline=deadline).body))
+        return found
 
     def mappings(self, names, deadline=None):
         """{index: its mapping} (the mappings object of GET <index>/_mapping)."""

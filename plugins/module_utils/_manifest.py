@@ -96,14 +96,13 @@ class Recorder:
 
     def _read(self, expressions):
         indices = Indices(self.client)
-        target = ",".join(expressions) if expressions else "_all"
         # closed and missing indices are left out: the create says whether they may be missing
-        before = indices.seq_numbers(target, self.deadline)
+        before = indices.seq_numbers(expressions or ["_all"], self.deadline)
         names = [n for n in before if not system_reason(n)]
         indices.refresh(names, self.deadline)
         counts = indices.doc_counts(names, self.deadline)
         mappings = indices.mappings(names, self.deadline)
-        after = indices.seq_numbers(",".join(names), self.deadline) if names else {}
+        after = indices.seq_numbers(names, self.deadline) if names else {}
         manifest = {
             name: entry(
                 counts.get(name, 0),

@@ -443,7 +443,7 @@ class Drill:
         active = [t for s, t in self.names.items() if s not in failed]
         expected, manifest_report = self.expected(manifest, failed)
         counts = self.indices.doc_counts(active, deadline) if active else {}
-        seq_no = self.indices.seq_numbers(",".join(active), deadline) if active else {}
+        seq_no = self.indices.seq_numbers(active, deadline) if active else {}
         mappings = self.indices.mappings(active, deadline) if self.params["compare_mappings"] else {}
         verdicts = {}
         for source in sources:

@@ -134,7 +134,8 @@ def test_a_snapshot_without_a_manifest_is_restored_and_counted_but_unverified(
 def test_many_indices_keep_their_manifest_in_a_document_of_the_snapshot(
     ansible, stack, opensearch, index_factory, fs_repo, drills, cleanup
 ):
-    prefix = unique("many")
+    # names of 150 characters: 30 of them do not fit one request line (4 KB), so every read is batched
+    prefix = unique("many") + "-" + "x" * 130
     names = [index_factory(f"{prefix}-{i:02d}", docs=i % 3) for i in range(30)]
     repo = fs_repo()
     taken = snapshot(ansible, stack, repo, [f"{prefix}-*"])

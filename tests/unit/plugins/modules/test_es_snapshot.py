@@ -550,3 +550,20 @@ def test_feature_states_are_refused_where_the_engine_would_ignore_them(server, r
     failed, result = run_module(main, args(feature_states=["security"]))
     assert failed and not creates(server)
     assert f"feature_states is an Elasticsearch 7.12+ feature; this cluster runs {engine}" in result["msg"]
+
+
+def test_the_manifest_of_many_indices_is_read_in_requests_that_fit_a_url(server, run_module):
+    """Found by bench/drill_bench.py: 200 indices' names in one statistics request made a request line
+    over the engines' 4 KB ("An HTTP line is larger than 4096 bytes"), and the snapshot failed."""
+    names = [f"logs-application-with-a-long-name-{i:04d}" for i in range(200)]
+    for name in names:
+        server.index(name, docs=2)
+    server.on("GET", PATH, MISSING, info("SUCCESS"))
+    server.on("PUT", PATH, ACCEPTED)
+    server.fallback = (200, {"acknowledged": True})  # the manifest's index and document
+    failed, result = run_module(main, args(indices=names))
+    assert not failed and result["changed"], result
+    assert max(len(url) for url in server.urls) < 4096
+    (put,) = [r for r in creates(server) if r["path"] == PATH]
+    pointer = put["body"]["metadata"]["searchops.manifest"]
+    assert pointer["count"] == 200 and pointer["docs"] == 400
