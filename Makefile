@@ -104,6 +104,7 @@ bench: collection stack-up
 	$(PY) bench/snapshot_bench.py
 	$(PY) bench/listing_bench.py
 	$(PY) bench/fleet_bench.py
+	$(PY) bench/drill_bench.py
 
 .PHONY: test-engines
 test-engines: collection
