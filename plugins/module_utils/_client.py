@@ -192,6 +192,12 @@ def quote_path(*segments):
     return "/".join(quote(str(s), safe=",*") for s in segments)
 
 
+def source_query(body):
+    """A search body as the query of a GET (source, source_content_type): read-only for every proxy
+    and retry rule, where a POST's lost answer would not be retried."""
+    return {"source": json.dumps(body, separators=(",", ":")), "source_content_type": "application/json"}
+
+
 def batches(names, limit=NAMES_PER_URL):
     """names in consecutive groups whose comma-joined, percent-encoded form fits limit characters
     (a name longer than that goes alone)."""

@@ -121,16 +121,17 @@ def is_data_node(node):
     return any(role == "data" or role.startswith("data_") for role in node.get("roles") or ())
 
 
-def capacity_problems(shard_sizes, new_shards, settings, nodes, open_shards):
+def capacity_problems(shard_sizes, settings, nodes, open_shards):
     """Why the cluster cannot take the drill's copies, or [] when it can.
 
-    shard_sizes: bytes of each primary to restore; new_shards: their number; settings: GET
+    shard_sizes: bytes of each primary to restore (one entry per new shard); settings: GET
     _cluster/settings with defaults; nodes: GET _nodes/stats/fs's nodes; open_shards: the cluster's
     shards now (active, initializing and unassigned). Disk: the copies (with CAPACITY_MARGIN) must fit
     above the high watermark, summed over the data nodes, and the largest shard on one node; the engines
     do not check this before a restore (they leave shards unassigned, and ignore the watermarks
     altogether on a single data node). Shards: cluster.max_shards_per_node per data node."""
     problems = []
+    new_shards = len(shard_sizes)
     data = [n for n in nodes.values() if is_data_node(n)]
     limit = int(effective(settings, SHARD_LIMIT, DEFAULT_SHARD_LIMIT))
     allowed = limit * len(data)

@@ -7,9 +7,7 @@ streams, deleting them and counting their documents."""
 
 from __future__ import annotations
 
-import json
-
-from ansible_collections.searchops.snapshots.plugins.module_utils._client import batches, quote_path
+from ansible_collections.searchops.snapshots.plugins.module_utils._client import batches, quote_path, source_query
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import (
     ConfigurationError,
     HTTPError,
@@ -227,13 +225,10 @@ class Indices:
 
     def count(self, name, query, deadline=None):
         """Documents of the index matching a query (GET _count, the query as the source parameter)."""
-        source = json.dumps({"query": query}, separators=(",", ":"))
-        return self.client.request(
-            "GET",
-            quote_path(name, "_count"),
-            query={"source": source, "source_content_type": "application/json"},
-            deadline=deadline,
-        ).body.get("count")
+        answer = self.client.request(
+            "GET", quote_path(name, "_count"), query=source_query({"query": query}), deadline=deadline
+        )
+        return answer.body.get("count")
 
     def doc_counts(self, names, deadline=None):
         """{index: number of documents}, as GET _count counts them, in one search per batch of names: the
@@ -242,11 +237,8 @@ class Indices:
         counts = dict.fromkeys(names, 0)
         for batch in batches(names):
             body = {"size": 0, "aggs": {"per_index": {"terms": {"field": "_index", "size": len(batch)}}}}
-            # a GET, with the body as the `source` parameter: read-only for every proxy and retry rule (a
-            # POST's lost answer would not be retried)
-            query = {"source": json.dumps(body, separators=(",", ":")), "source_content_type": "application/json"}
             path = quote_path(",".join(batch), "_search")
-            answer = self.client.request("GET", path, query=query, deadline=deadline)
+            answer = self.client.request("GET", path, query=source_query(body), deadline=deadline)
             for bucket in ((answer.body.get("aggregations") or {}).get("per_index") or {}).get("buckets") or []:
                 counts[bucket["key"]] = bucket["doc_count"]
         return counts

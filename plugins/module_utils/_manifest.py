@@ -102,7 +102,7 @@ class Recorder:
         indices.refresh(names, self.deadline)
         counts = indices.doc_counts(names, self.deadline)
         mappings = indices.mappings(names, self.deadline)
-        after = indices.seq_numbers(names, self.deadline) if names else {}
+        after = indices.seq_numbers(names, self.deadline)
         manifest = {
             name: entry(
                 counts.get(name, 0),

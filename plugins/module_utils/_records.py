@@ -9,9 +9,7 @@ manifests and last drills")."""
 
 from __future__ import annotations
 
-import json
-
-from ansible_collections.searchops.snapshots.plugins.module_utils._client import quote_path
+from ansible_collections.searchops.snapshots.plugins.module_utils._client import quote_path, source_query
 from ansible_collections.searchops.snapshots.plugins.module_utils._errors import HTTPError
 from ansible_collections.searchops.snapshots.plugins.module_utils._manifest import (
     DRILL_INDEX,
@@ -119,13 +117,9 @@ class Records:
         """{drill id: its copies} of the drills with this prefix whose record still says running (killed,
         or running now)."""
         query = {"bool": {"filter": [{"term": {"state": "running"}}, {"term": {"prefix": prefix}}]}}
-        body = json.dumps({"size": 1000, "query": query, "_source": ["targets"]}, separators=(",", ":"))
-        answer = self.client.request(
-            "GET",
-            quote_path(DRILL_INDEX, "_search"),
-            query={"source": body, "source_content_type": "application/json"},
-            missing_ok=True,
-        )
+        body = {"size": 1000, "query": query, "_source": ["targets"]}
+        path = quote_path(DRILL_INDEX, "_search")
+        answer = self.client.request("GET", path, query=source_query(body), missing_ok=True)
         hits = ((answer.body if answer else {}).get("hits") or {}).get("hits") or []
         return {
             hit["_id"]: (hit.get("_source") or {}).get("targets") or []

@@ -358,7 +358,7 @@ class Drill:
             "targets": dict(self.names),
             "bytes": sum(sizes),
             "shards": len(sizes),
-            "capacity": capacity_problems(sizes, len(sizes), *capacity(self.client)),
+            "capacity": capacity_problems(sizes, *capacity(self.client)),
             "leftovers": [n for n in existing if n in recorded_targets],
             "unrecorded": [n for n in existing if n not in recorded_targets],
         }
@@ -442,8 +442,8 @@ class Drill:
         failed = {by_copy[t]: why for t, why in failed_copies.items() if t in by_copy}
         active = [t for s, t in self.names.items() if s not in failed]
         expected, manifest_report = self.expected(manifest, failed)
-        counts = self.indices.doc_counts(active, deadline) if active else {}
-        seq_no = self.indices.seq_numbers(active, deadline) if active else {}
+        counts = self.indices.doc_counts(active, deadline)
+        seq_no = self.indices.seq_numbers(active, deadline)
         mappings = self.indices.mappings(active, deadline) if self.params["compare_mappings"] else {}
         verdicts = {}
         for source in sources:

@@ -112,7 +112,7 @@ def settings(**flat):
 
 def test_a_drill_that_fits_has_no_problems():
     nodes = {"a": node("a", 100 * GB, 50 * GB)}
-    assert capacity_problems([GB, GB], 2, settings(), nodes, open_shards=10) == []
+    assert capacity_problems([GB, GB], settings(), nodes, open_shards=10) == []
 
 
 def test_disk_above_the_high_watermark_summed_over_data_nodes():
@@ -122,28 +122,28 @@ def test_disk_above_the_high_watermark_summed_over_data_nodes():
         "b": node("b", 100 * GB, 15 * GB),
         "m": node("m", 100 * GB, 90 * GB, roles=("cluster_manager",)),
     }
-    assert capacity_problems([4 * GB, 4 * GB], 2, settings(), nodes, 0) == []
-    (problem,) = capacity_problems([5 * GB, 5 * GB], 2, settings(), nodes, 0)
+    assert capacity_problems([4 * GB, 4 * GB], settings(), nodes, 0) == []
+    (problem,) = capacity_problems([5 * GB, 5 * GB], settings(), nodes, 0)
     assert problem.startswith(f"not enough disk: the copies need {int(10 * GB * 1.1)} bytes")
     assert "cluster.routing.allocation.disk.watermark.high=90%" in problem and f"a: {5 * GB} bytes" in problem
 
 
 def test_the_largest_shard_must_fit_on_one_node():
     nodes = {"a": node("a", 100 * GB, 15 * GB), "b": node("b", 100 * GB, 15 * GB)}
-    (problem,) = capacity_problems([6 * GB], 1, settings(), nodes, 0)
+    (problem,) = capacity_problems([6 * GB], settings(), nodes, 0)
     assert f"largest shard {6 * GB}" in problem
 
 
 def test_transient_settings_come_before_persistent_and_defaults():
     nodes = {"a": node("a", 100 * GB, 50 * GB)}
     layered = {"transient": {}, "persistent": {"cluster.max_shards_per_node": "5"}, "defaults": {}}
-    (problem,) = capacity_problems([1], 2, layered, nodes, open_shards=4)
+    (problem,) = capacity_problems([1, 1], layered, nodes, open_shards=4)
     assert problem == (
         "not enough shards: the drill adds 2 shards to the 4 open, over the 5 that cluster.max_shards_per_node=5 "
         "allows on 1 data node(s)"
     )
     layered["transient"]["cluster.max_shards_per_node"] = "6"
-    assert capacity_problems([1], 2, layered, nodes, open_shards=4) == []
+    assert capacity_problems([1, 1], layered, nodes, open_shards=4) == []
 
 
 def test_totals_count_each_result():
